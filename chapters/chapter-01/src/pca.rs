@@ -1,0 +1,194 @@
+//! PCA: centering, then the top eigenpairs of the covariance.
+//!
+//! For data $X \in \mathbb{R}^{D \times N}$ with mean $\mu$, PCA with $k$
+//! components solves $\min_{U \in \mathsf{O}(D,k)} \frac1N \sum_i \|(x_i - \mu) - U U^\top (x_i - \mu)\|^2$,
+//! equivalently $\max_U \operatorname{tr}(U^\top M U)$ with $M = \frac1N (X - \mu 1^\top)(X - \mu 1^\top)^\top$.
+//! The answer is the top-$k$ eigenvectors of $M$, found here by subspace iteration.
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+use crate::operator::{Covariance, SymmetricOperator};
+use crate::subspace::{SubspaceIteration, subspace_iteration};
+use shared::error::ensure_finite;
+use shared::rng::gaussian_matrix;
+use shared::{Error, Result, seeded_rng};
+
+/// Residual tolerance of [`top_eigenpairs`]: relative to $|\lambda_1|$, it gives
+/// eigenvectors accurate to about `1e-13 / relative eigengap`.
+pub const EIGEN_TOL: f64 = 1e-13;
+/// Iteration cap of [`top_eigenpairs`]; only reached when the eigengap is tiny.
+pub const EIGEN_MAX_ITERS: usize = 20_000;
+/// Relative asymmetry above which a matrix is rejected as not symmetric.
+pub const SYMMETRY_TOL: f64 = 1e-9;
+
+/// Top `k` eigenpairs of the symmetric matrix `m`.
+///
+/// Returns the eigenvalues in descending (algebraic) order and the matching
+/// unit eigenvectors as the columns of a `d × k` matrix. Uses subspace
+/// iteration with Rayleigh–Ritz on a block of `min(d, k + 4)` columns drawn
+/// from a ChaCha8 generator seeded with `seed`; an indefinite `m` is shifted by
+/// its Gershgorin lower bound so the largest eigenvalues dominate.
+///
+/// # Errors
+/// `m` not square, not symmetric (relative asymmetry above 1e-9), containing
+/// NaN or infinity, `k = 0` or `k > d`.
+pub fn top_eigenpairs(
+    m: ArrayView2<f64>,
+    k: usize,
+    seed: u64,
+) -> Result<(Array1<f64>, Array2<f64>)> {
+    validate_symmetric(m)?;
+    check_rank(k, m.nrows(), "the matrix size")?;
+    let unshifted = top_eigenpairs_op(&m, k, 0.0, seed);
+    if found_algebraic_top(&unshifted, k, m.nrows()) {
+        return Ok((unshifted.values, unshifted.vectors));
+    }
+    // Negative eigenvalues of large magnitude took over the block: shift them below zero.
+    let shift = (-gershgorin_lower_bound(m)).max(0.0);
+    let shifted = top_eigenpairs_op(&m, k, shift, seed);
+    Ok((shifted.values, shifted.vectors))
+}
+
+/// Unshifted subspace iteration converges to the block's largest-magnitude
+/// eigenvalues; every eigenvalue outside the block is then at most
+/// $\min_i |\theta_i|$ in magnitude, so the top `k` Ritz values are the
+/// algebraic top `k` when $\theta_k \ge \min_i |\theta_i|$ (or the block is everything).
+fn found_algebraic_top(result: &SubspaceIteration, k: usize, dim: usize) -> bool {
+    let block = &result.block_values;
+    let smallest_magnitude = block.iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
+    block.len() == dim || block[k - 1] >= smallest_magnitude
+}
+
+/// Top `k` eigenpairs of any symmetric operator, as in [`top_eigenpairs`]
+/// (inputs already validated).
+fn top_eigenpairs_op<O: SymmetricOperator + ?Sized>(
+    op: &O,
+    k: usize,
+    shift: f64,
+    seed: u64,
+) -> SubspaceIteration {
+    let d = op.dim();
+    let block = d.min(k + 4);
+    let q0 = gaussian_matrix(&mut seeded_rng(seed), d, block);
+    subspace_iteration(op, q0.view(), k, shift, EIGEN_TOL, EIGEN_MAX_ITERS)
+}
+
+/// A fitted PCA model.
+#[derive(Debug, Clone)]
+pub struct Pca {
+    /// Sample mean $\mu$ (`D`).
+    pub mean: Array1<f64>,
+    /// Principal directions $U$, orthonormal columns by descending variance (`D × k`).
+    pub components: Array2<f64>,
+    /// Variances along them: eigenvalues of the `1/N` covariance (`k`).
+    pub variances: Array1<f64>,
+}
+
+// ANCHOR: pca
+/// PCA of `x` (`D × N`, samples as columns) with `k` components.
+///
+/// The covariance is never formed when `D > N`: it is applied as
+/// $M v = X_c (X_c^\top v) / N$ ([`Covariance`]). When `D ≤ N` the `D × D`
+/// matrix is cheaper to multiply by, so it is formed once.
+///
+/// # Errors
+/// NaN or infinity in `x`, no samples, `k = 0` or `k > D`.
+pub fn pca(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Pca> {
+    let (dim, samples) = x.dim();
+    if samples == 0 {
+        return Err(Error::shape(
+            "x",
+            "at least one sample (column)",
+            "0 columns",
+        ));
+    }
+    ensure_finite("x", x.iter())?;
+    check_rank(k, dim, "the data dimension D")?;
+    let mean = x.mean_axis(Axis(1)).expect("x has at least one column");
+    let centered = &x - &mean.view().insert_axis(Axis(1));
+    let covariance = Covariance {
+        centered: centered.view(),
+    };
+    let top = if dim > samples {
+        top_eigenpairs_op(&covariance, k, 0.0, seed)
+    } else {
+        let explicit = centered.dot(&centered.t()) / samples as f64;
+        top_eigenpairs_op(&explicit, k, 0.0, seed)
+    };
+    Ok(Pca {
+        mean,
+        components: top.vectors,
+        variances: top.values,
+    })
+}
+// ANCHOR_END: pca
+
+impl Pca {
+    /// Codes $z = U^\top (x - \mu)$ (`k × N`) of data `x` (`D × N`).
+    pub fn encode(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        self.components
+            .t()
+            .dot(&(&x - &self.mean.view().insert_axis(Axis(1))))
+    }
+
+    /// Points $\mu + U z$ (`D × N`) for codes `z` (`k × N`).
+    pub fn decode(&self, z: ArrayView2<f64>) -> Array2<f64> {
+        self.components.dot(&z) + self.mean.view().insert_axis(Axis(1))
+    }
+
+    // ANCHOR: denoise
+    /// PCA as denoising: the closest point of the learned affine subspace,
+    /// $\hat x = \mu + U U^\top (x - \mu)$.
+    pub fn denoise(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        self.decode(self.encode(x).view())
+    }
+    // ANCHOR_END: denoise
+}
+
+fn check_rank(k: usize, dim: usize, what: &str) -> Result<()> {
+    if k == 0 || k > dim {
+        return Err(Error::out_of_range(
+            "k",
+            format!("between 1 and {what} ({dim})"),
+            k,
+        ));
+    }
+    Ok(())
+}
+
+fn validate_symmetric(m: ArrayView2<f64>) -> Result<()> {
+    if !m.is_square() {
+        return Err(Error::shape(
+            "m",
+            "a square matrix",
+            format!("{} × {}", m.nrows(), m.ncols()),
+        ));
+    }
+    if m.is_empty() {
+        return Err(Error::shape("m", "a non-empty matrix", "0 × 0"));
+    }
+    ensure_finite("m", m.iter())?;
+    let scale = m.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let asymmetry = m
+        .indexed_iter()
+        .map(|((i, j), v)| (v - m[[j, i]]).abs())
+        .fold(0.0f64, f64::max);
+    let relative = if scale > 0.0 { asymmetry / scale } else { 0.0 };
+    if relative > SYMMETRY_TOL {
+        return Err(Error::NotSymmetric {
+            name: "m",
+            asymmetry: relative,
+            tolerance: SYMMETRY_TOL,
+        });
+    }
+    Ok(())
+}
+
+/// Gershgorin's lower bound on the smallest eigenvalue: $\min_i (m_{ii} - \sum_{j \ne i} |m_{ij}|)$.
+fn gershgorin_lower_bound(m: ArrayView2<f64>) -> f64 {
+    m.rows()
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| row[i] - (row.iter().map(|v| v.abs()).sum::<f64>() - row[i].abs()))
+        .fold(f64::INFINITY, f64::min)
+}

@@ -1,0 +1,146 @@
+//! Every error case of the public API, and the binary's handling of bad flags.
+
+use std::process::Command;
+
+use chapter_01::{Config, Error, pca, power_iteration, run, top_eigenpairs};
+use ndarray::{Array2, array};
+
+#[test]
+fn top_eigenpairs_rejects_non_square() {
+    let m = Array2::<f64>::zeros((3, 2));
+    assert!(matches!(
+        top_eigenpairs(m.view(), 1, 0),
+        Err(Error::Shape { .. })
+    ));
+}
+
+#[test]
+fn top_eigenpairs_rejects_non_symmetric() {
+    let m = array![[1.0, 2.0], [2.0 + 1e-6, 1.0]];
+    assert!(matches!(
+        top_eigenpairs(m.view(), 1, 0),
+        Err(Error::NotSymmetric { .. })
+    ));
+}
+
+#[test]
+fn top_eigenpairs_accepts_rounding_level_asymmetry() {
+    let m = array![[1.0, 2.0], [2.0 + 1e-13, 1.0]];
+    assert!(top_eigenpairs(m.view(), 1, 0).is_ok());
+}
+
+#[test]
+fn top_eigenpairs_rejects_nan_and_infinity() {
+    for bad in [f64::NAN, f64::INFINITY] {
+        let m = array![[1.0, bad], [bad, 1.0]];
+        assert!(matches!(
+            top_eigenpairs(m.view(), 1, 0),
+            Err(Error::NonFinite { .. })
+        ));
+    }
+}
+
+#[test]
+fn top_eigenpairs_rejects_k_zero_and_k_above_dimension() {
+    let m = Array2::<f64>::eye(3);
+    assert!(matches!(
+        top_eigenpairs(m.view(), 0, 0),
+        Err(Error::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        top_eigenpairs(m.view(), 4, 0),
+        Err(Error::OutOfRange { .. })
+    ));
+}
+
+#[test]
+fn pca_rejects_bad_data_and_rank() {
+    let x = array![[1.0, f64::NAN], [0.0, 1.0]];
+    assert!(matches!(pca(x.view(), 1, 0), Err(Error::NonFinite { .. })));
+    let x = Array2::<f64>::zeros((3, 0));
+    assert!(matches!(pca(x.view(), 1, 0), Err(Error::Shape { .. })));
+    let x = Array2::<f64>::ones((3, 5));
+    assert!(matches!(pca(x.view(), 0, 0), Err(Error::OutOfRange { .. })));
+    assert!(matches!(pca(x.view(), 4, 0), Err(Error::OutOfRange { .. })));
+}
+
+#[test]
+fn power_iteration_flags_mismatched_start_vector() {
+    let r = power_iteration(
+        Array2::<f64>::eye(3).view(),
+        array![1.0, 0.0].view(),
+        1e-8,
+        10,
+    );
+    assert!(!r.converged && r.value.is_nan());
+}
+
+#[test]
+fn run_rejects_out_of_range_config() {
+    for bad in [
+        Config {
+            rank: 0,
+            ..Config::default()
+        },
+        Config {
+            rank: 50,
+            ..Config::default()
+        },
+        Config {
+            dim: 2,
+            ..Config::default()
+        },
+        Config {
+            samples: 3,
+            ..Config::default()
+        },
+        Config {
+            noise: f64::NAN,
+            ..Config::default()
+        },
+        Config {
+            noise: -1.0,
+            ..Config::default()
+        },
+    ] {
+        let err = run(&bad).unwrap_err();
+        assert!(
+            matches!(err, Error::OutOfRange { .. }),
+            "{bad:?} gave {err}"
+        );
+    }
+}
+
+fn run_binary(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_chapter-01"))
+        .args(args)
+        .args(["--out-dir", env!("CARGO_TARGET_TMPDIR")])
+        .output()
+        .expect("the chapter-01 binary runs")
+}
+
+fn assert_one_line_error(out: &std::process::Output, mentions: &str) {
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains(mentions),
+        "stderr: {stderr}"
+    );
+}
+
+#[test]
+fn binary_rejects_unknown_flag_with_one_line() {
+    assert_one_line_error(&run_binary(&["--frobnicate"]), "--frobnicate");
+}
+
+#[test]
+fn binary_rejects_rank_zero_with_one_line() {
+    assert_one_line_error(&run_binary(&["--rank", "0"]), "--rank");
+}
+
+#[test]
+fn binary_rejects_non_numeric_noise_with_one_line() {
+    assert_one_line_error(&run_binary(&["--noise", "abc"]), "--noise");
+}

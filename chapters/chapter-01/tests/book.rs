@@ -1,0 +1,40 @@
+//! The report and figures of the default run, snapshot into `book/generated/chapter-01/`.
+//!
+//! These files are exactly what the book includes. On CI (`CI=true`) insta
+//! refuses to write, so any drift between the code and the book fails here.
+//! To update after an intended change: `INSTA_UPDATE=always cargo test -p chapter-01 --test book`.
+
+use chapter_01::{Config, run};
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../../../book/generated/chapter-01");
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
+}
+
+#[test]
+fn default_run_report_and_figures_match_the_book() {
+    let output = run(&Config::default()).expect("the default configuration is valid");
+    settings().bind(|| {
+        insta::assert_snapshot!("report", output.report);
+        for (name, svg) in &output.figures {
+            let name = name.replace(".svg", "");
+            insta::assert_binary_snapshot!(&format!("{name}.svg"), svg.clone().into_bytes());
+        }
+    });
+}
+
+/// What `cargo run -p chapter-01` prints is byte for byte the report above
+/// (which the snapshot test pins to the book).
+#[test]
+fn binary_stdout_equals_the_library_report() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chapter-01"))
+        .args(["--quiet", "--out-dir", env!("CARGO_TARGET_TMPDIR")])
+        .output()
+        .expect("the chapter-01 binary runs");
+    assert!(out.status.success());
+    let report = run(&Config::default()).unwrap().report;
+    assert_eq!(String::from_utf8_lossy(&out.stdout), report);
+}

@@ -1,0 +1,119 @@
+//! Command-line plumbing shared by every chapter binary.
+//!
+//! A chapter's `main` flattens [`CommonArgs`] into its own clap struct, parses
+//! with [`parse_args`] and wraps its work in [`run_main`], so every binary
+//! reports bad input the same way: one line `error: …` on stderr and exit code 2.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::error::{Error, Result};
+
+/// Flags every chapter accepts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// Seed of the ChaCha8 generator behind every random draw.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Directory for the SVG figures [default: target/<chapter>].
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Do not show progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl CommonArgs {
+    /// The figure directory: `--out-dir` or `target/<chapter>`.
+    pub fn out_dir_or_default(&self, chapter: &str) -> PathBuf {
+        self.out_dir
+            .clone()
+            .unwrap_or_else(|| Path::new("target").join(chapter))
+    }
+
+    /// A progress bar on stderr, hidden with `--quiet`, under CI, or when
+    /// stderr is not a terminal.
+    pub fn progress(&self, steps: u64) -> ProgressBar {
+        let hidden = self.quiet || std::env::var_os("CI").is_some_and(|v| v != "false" && v != "0");
+        if hidden {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(steps);
+        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    }
+}
+
+/// Parses the command line into `T`.
+///
+/// `--help` and `--version` print and exit 0. Any other parse failure prints a
+/// single line (clap's own message, without its usage block) and exits 2.
+pub fn parse_args<T: Parser>() -> std::result::Result<T, ExitCode> {
+    T::try_parse().map_err(|e| match e.kind() {
+        clap::error::ErrorKind::DisplayHelp
+        | clap::error::ErrorKind::DisplayVersion
+        | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("error: invalid arguments");
+            eprintln!("{first} (run with --help for usage)");
+            ExitCode::from(2)
+        }
+    })
+}
+
+/// Runs a chapter's body; on error prints `error: …` on one line and returns a
+/// nonzero exit code (2 for bad input, 1 for I/O and drawing failures).
+pub fn run_main(body: impl FnOnce() -> Result<()>) -> ExitCode {
+    match body() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e {
+                Error::Io { .. } | Error::Plot { .. } => ExitCode::from(1),
+                _ => ExitCode::from(2),
+            }
+        }
+    }
+}
+
+/// Writes `contents` to `dir/name`, creating `dir` if needed.
+pub fn write_file(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let path = dir.join(name);
+    std::fs::write(&path, contents).map_err(|source| Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// Fails with [`Error::OutOfRange`] unless `lo <= value <= hi`.
+pub fn ensure_in_range<T>(name: &'static str, value: T, lo: T, hi: T) -> Result<T>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    if value >= lo && value <= hi {
+        Ok(value)
+    } else {
+        Err(Error::out_of_range(
+            name,
+            format!("between {lo} and {hi}"),
+            value,
+        ))
+    }
+}

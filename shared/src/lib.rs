@@ -1,0 +1,22 @@
+//! Common pieces of the drl-companion chapters.
+//!
+//! Nothing here is specific to one chapter: a seeded, portable random number
+//! generator ([`rng`]), synthetic data with its ground truth ([`data`]),
+//! fixed-precision report tables ([`report`]), SVG plots rendered into strings
+//! ([`plot`]), the command-line flags every chapter accepts ([`cli`]) and the
+//! project's single error type ([`error`]).
+//!
+//! Conventions used across the workspace: data matrices are `D × N` with one
+//! sample per column, and `log` is the natural logarithm.
+
+pub mod cli;
+pub mod data;
+pub mod error;
+pub mod linalg;
+pub mod plot;
+pub mod report;
+pub mod rng;
+
+pub use cli::{CommonArgs, parse_args, run_main};
+pub use error::{Error, Result};
+pub use rng::seeded_rng;

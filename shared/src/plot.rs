@@ -1,0 +1,286 @@
+//! SVG figures rendered into a `String`.
+//!
+//! plotters is built without system fonts (`default-features = false`), so the
+//! SVG contains `<text>` elements the browser renders, and the same data give
+//! the same bytes on every machine. Coordinates are rounded to six significant
+//! digits before drawing so that a last-bit change cannot move a point.
+
+use std::ops::Range;
+
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// A solid line through the points.
+    Line,
+    /// A dashed line (used for theoretical predictions).
+    Dashed,
+    /// Unconnected markers (a scatter plot).
+    Points,
+}
+
+/// One labelled series of `(x, y)` points.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend text; an empty label adds no legend entry.
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+    pub style: Style,
+    /// Index into the palette.
+    pub color: usize,
+}
+
+/// A 2-D figure: a title, axis labels, a linear or logarithmic y axis and series.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_y: bool,
+    pub size: (u32, u32),
+    pub series: Vec<Series>,
+}
+
+impl Figure {
+    /// An empty figure, 640 × 420 pixels, linear axes.
+    pub fn new(title: impl Into<String>) -> Self {
+        Figure {
+            title: title.into(),
+            x_label: String::new(),
+            y_label: String::new(),
+            log_y: false,
+            size: (640, 420),
+            series: Vec::new(),
+        }
+    }
+
+    /// Sets both axis labels.
+    pub fn labels(mut self, x: impl Into<String>, y: impl Into<String>) -> Self {
+        self.x_label = x.into();
+        self.y_label = y.into();
+        self
+    }
+
+    /// Uses a logarithmic y axis (non-positive values are dropped).
+    pub fn log_y(mut self) -> Self {
+        self.log_y = true;
+        self
+    }
+
+    /// Adds a series in the next palette color.
+    pub fn with(self, label: impl Into<String>, style: Style, points: Vec<(f64, f64)>) -> Self {
+        let color = self.series.len();
+        self.with_color(label, style, color, points)
+    }
+
+    /// Adds a series in palette color `color` (to pair, say, a measurement and its prediction).
+    pub fn with_color(
+        mut self,
+        label: impl Into<String>,
+        style: Style,
+        color: usize,
+        points: Vec<(f64, f64)>,
+    ) -> Self {
+        self.series.push(Series {
+            label: label.into(),
+            points,
+            style,
+            color,
+        });
+        self
+    }
+
+    /// Renders the figure as an SVG document.
+    ///
+    /// # Errors
+    /// [`Error::Plot`] if there is nothing finite to draw or plotters fails.
+    pub fn to_svg(&self) -> Result<String> {
+        let series: Vec<Series> = self.series.iter().map(|s| self.clean(s)).collect();
+        let points = || series.iter().flat_map(|s| s.points.iter());
+        let (x0, x1) =
+            bounds(points().map(|p| p.0)).ok_or_else(|| self.error("no finite points"))?;
+        let (y0, y1) =
+            bounds(points().map(|p| p.1)).ok_or_else(|| self.error("no finite points"))?;
+        let x_range = pad(x0, x1, false);
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
+            let result = if self.log_y {
+                self.draw(&root, &series, x_range, pad(y0, y1, true).log_scale())
+            } else {
+                self.draw(&root, &series, x_range, pad(y0, y1, false))
+            };
+            result.map_err(|e| self.error(&e.to_string()))?;
+            root.present().map_err(|e| self.error(&e.to_string()))?;
+        }
+        Ok(svg)
+    }
+
+    fn clean(&self, s: &Series) -> Series {
+        let points = s
+            .points
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_y || *y > 0.0))
+            .map(|&(x, y)| (round_significant(x), round_significant(y)))
+            .collect();
+        Series {
+            label: s.label.clone(),
+            points,
+            style: s.style,
+            color: s.color,
+        }
+    }
+
+    fn error(&self, message: &str) -> Error {
+        Error::Plot {
+            name: self.title.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    fn draw<DB, Y>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+        series: &[Series],
+        x_range: Range<f64>,
+        y_range: Y,
+    ) -> std::result::Result<(), Box<dyn std::error::Error + '_>>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_range, y_range)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .x_label_formatter(&|v| tick_label(*v))
+            .y_label_formatter(&|v| tick_label(*v))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        for s in series {
+            let color = Palette99::pick(s.color).to_rgba();
+            let style = color.stroke_width(2);
+            let anno = match s.style {
+                Style::Line => chart.draw_series(LineSeries::new(s.points.clone(), style))?,
+                Style::Dashed => {
+                    chart.draw_series(DashedLineSeries::new(s.points.clone(), 6, 4, style))?
+                }
+                Style::Points => chart
+                    .draw_series(s.points.iter().map(|&p| Circle::new(p, 2, color.filled())))?,
+            };
+            if s.label.is_empty() {
+                continue;
+            }
+            let anno = anno.label(s.label.clone());
+            if s.style == Style::Points {
+                anno.legend(move |(x, y)| Circle::new((x + 8, y), 3, color.filled()));
+            } else {
+                anno.legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()?;
+        Ok(())
+    }
+}
+
+/// A short tick label: integers without decimals, powers of ten as `1e-6`,
+/// other values with at most four significant digits.
+fn tick_label(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let v = round_significant(v);
+    let exponent = v.abs().log10();
+    if (exponent - exponent.round()).abs() < 1e-9 && !(-3.0..=4.0).contains(&exponent.round()) {
+        let sign = if v < 0.0 { "-" } else { "" };
+        return format!("{sign}1e{}", exponent.round() as i32);
+    }
+    if v.fract() == 0.0 && v.abs() < 1e6 {
+        return format!("{}", v as i64);
+    }
+    format!("{}", (v * 1e4).round() / 1e4)
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values.fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
+}
+
+/// The data range widened a little (multiplicatively for a log axis).
+fn pad(lo: f64, hi: f64, log: bool) -> Range<f64> {
+    if log {
+        return lo / 2.0..hi * 2.0;
+    }
+    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+    lo - 0.05 * span..hi + 0.05 * span
+}
+
+/// `x` rounded to six significant digits.
+pub fn round_significant(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(5 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_a_log_plot_to_svg() {
+        let pts: Vec<(f64, f64)> = (0..10).map(|t| (t as f64, 0.5f64.powi(t))).collect();
+        let svg = Figure::new("decay")
+            .labels("t", "error")
+            .log_y()
+            .with("measured", Style::Line, pts.clone())
+            .with("predicted", Style::Dashed, pts)
+            .to_svg()
+            .unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("decay") && svg.contains("measured"));
+    }
+
+    #[test]
+    fn empty_figure_is_an_error() {
+        assert!(Figure::new("empty").to_svg().is_err());
+    }
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(tick_label(50.0), "50");
+        assert_eq!(tick_label(9.99999999e-5), "1e-4");
+        assert_eq!(tick_label(0.001), "0.001");
+        assert_eq!(tick_label(0.25), "0.25");
+        assert_eq!(tick_label(1e-10), "1e-10");
+    }
+
+    #[test]
+    fn rounding_keeps_six_digits() {
+        assert_eq!(round_significant(1.23456789), 1.23457);
+        assert_eq!(round_significant(-0.000123456789), -0.000123457);
+    }
+}
