@@ -41,6 +41,7 @@ pub struct Figure {
     pub x_label: String,
     pub y_label: String,
     pub log_y: bool,
+    pub log_x: bool,
     pub size: (u32, u32),
     pub series: Vec<Series>,
 }
@@ -53,6 +54,7 @@ impl Figure {
             x_label: String::new(),
             y_label: String::new(),
             log_y: false,
+            log_x: false,
             size: (640, 420),
             series: Vec::new(),
         }
@@ -68,6 +70,12 @@ impl Figure {
     /// Uses a logarithmic y axis (non-positive values are dropped).
     pub fn log_y(mut self) -> Self {
         self.log_y = true;
+        self
+    }
+
+    /// Uses a logarithmic x axis (non-positive values are dropped).
+    pub fn log_x(mut self) -> Self {
+        self.log_x = true;
         self
     }
 
@@ -105,14 +113,15 @@ impl Figure {
             bounds(points().map(|p| p.0)).ok_or_else(|| self.error("no finite points"))?;
         let (y0, y1) =
             bounds(points().map(|p| p.1)).ok_or_else(|| self.error("no finite points"))?;
-        let x_range = pad(x0, x1, false);
+        let (xr, yr) = (pad(x0, x1, self.log_x), pad(y0, y1, self.log_y));
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
-            let result = if self.log_y {
-                self.draw(&root, &series, x_range, pad(y0, y1, true).log_scale())
-            } else {
-                self.draw(&root, &series, x_range, pad(y0, y1, false))
+            let result = match (self.log_x, self.log_y) {
+                (false, false) => self.draw(&root, &series, xr, yr),
+                (false, true) => self.draw(&root, &series, xr, yr.log_scale()),
+                (true, false) => self.draw(&root, &series, xr.log_scale(), yr),
+                (true, true) => self.draw(&root, &series, xr.log_scale(), yr.log_scale()),
             };
             result.map_err(|e| self.error(&e.to_string()))?;
             root.present().map_err(|e| self.error(&e.to_string()))?;
@@ -124,7 +133,8 @@ impl Figure {
         let points = s
             .points
             .iter()
-            .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_y || *y > 0.0))
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .filter(|(x, y)| (!self.log_x || *x > 0.0) && (!self.log_y || *y > 0.0))
             .map(|&(x, y)| (round_significant(x), round_significant(y)))
             .collect();
         Series {
@@ -142,16 +152,18 @@ impl Figure {
         }
     }
 
-    fn draw<DB, Y>(
+    fn draw<DB, X, Y>(
         &self,
         root: &DrawingArea<DB, plotters::coord::Shift>,
         series: &[Series],
-        x_range: Range<f64>,
+        x_range: X,
         y_range: Y,
     ) -> std::result::Result<(), Box<dyn std::error::Error + '_>>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
+        X: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
         Y: AsRangedCoord<Value = f64>,
         Y::CoordDescType: ValueFormatter<f64>,
     {

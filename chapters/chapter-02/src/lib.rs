@@ -1,0 +1,27 @@
+//! Chapter 2: sparse coding with ISTA and FISTA, dictionary learning and unrolled ISTA.
+//!
+//! A signal is sparse in a dictionary when a few of its atoms explain it; the
+//! LASSO finds such a code by trading fit against the $\ell^1$ norm, and
+//! proximal gradient descent (ISTA, accelerated: FISTA) solves it with a
+//! gradient step and a soft threshold. Alternating sparse coding with a
+//! gradient step on the atoms learns the dictionary itself, and unrolling a
+//! few ISTA steps into layers with learned weights gives a network (LISTA)
+//! that reaches in a handful of layers what ISTA needs many iterations for.
+//!
+//! Textbook: Ch. 2 §2.3 (sparse coding, dictionary learning, LISTA) and
+//! App. A §A.1.3 (proximal gradient). Builds on chapter 1: the step size
+//! $1/L$ uses $L = \|A\|_2^2$ from [`chapter_01::power_iteration`].
+//! Conventions: signals are the columns of `y` (`m × N`), codes the columns of `x` (`n × N`).
+
+pub mod dictionary;
+pub mod experiments;
+pub mod lasso;
+pub mod lista;
+pub mod report;
+pub mod solvers;
+
+pub use experiments::Config;
+pub use lasso::{kkt_residual, lasso_objective, nonnegative_soft_threshold, soft_threshold};
+pub use report::{Output, run};
+pub use shared::Error;
+pub use solvers::{Solution, SolverOptions, fista, fista_nonnegative, ista, ista_book_convention};

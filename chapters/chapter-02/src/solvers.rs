@@ -1,0 +1,437 @@
+//! ISTA and FISTA: proximal gradient descent on the LASSO, batched over signals.
+//!
+//! One step of ISTA is a gradient step on the smooth part followed by the
+//! proximal operator of the $\ell^1$ term:
+//! $$x_{k+1} = S_{\lambda/L}\big(x_k - \tfrac1L A^\top(A x_k - y)\big), \qquad x_0 = 0 .$$
+//! FISTA takes the same step from an extrapolated point
+//! $w_k = x_{k-1} + \beta_k (x_{k-1} - x_{k-2})$ with Nesterov's weights
+//! $t_{k+1} = \tfrac12(1 + \sqrt{1 + 4 t_k^2})$, $\beta_{k+1} = (t_k - 1)/t_{k+1}$, $t_1 = 1$.
+//! Beck and Teboulle (2009) prove $F(x_k) - F^\star \le L\|x_0 - x^\star\|^2/(2k)$
+//! for ISTA and $\le 2L\|x_0 - x^\star\|^2/(k+1)^2$ for FISTA.
+//!
+//! # How the batch is computed
+//! Every signal is solved independently, so the solvers work on one code
+//! (a row of an internal `N × n` matrix) at a time, in parallel with rayon.
+//! The gradient is $G x - b$ with the Gram matrix $G = A^\top A$ and $b = A^\top y$
+//! computed once. Codes are sparse, so $G x = \sum_{i: x_i \ne 0} x_i G_{i,:}$
+//! costs $n \cdot \|x\|_0$ instead of $n^2$, and since the extrapolated point is
+//! a linear combination of two iterates, $G w$ is the same combination of the
+//! two stored products: one product per signal per iteration. While the codes
+//! are still dense (the first iterations) the products are done as one
+//! matrix multiplication $X G$ instead.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+use crate::lasso::{nonnegative_soft_threshold, soft_threshold};
+use shared::error::ensure_finite;
+use shared::{Error, Result};
+
+/// When to stop. `Default` is 10 000 iterations and `tol = 1e-10`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SolverOptions {
+    /// Iteration cap.
+    pub max_iters: usize,
+    /// Stop when the relative KKT residual (see [`crate::lasso::kkt_residual`],
+    /// divided by $\max_i |(A^\top y)_i|$) falls below `tol`, or when an
+    /// iteration leaves every entry unchanged (a fixed point in floating point).
+    /// `0` runs `max_iters` steps unless a fixed point is reached.
+    ///
+    /// The KKT residual certifies optimality; the relative objective change
+    /// (available in [`Solution::objective`]) does not: near the optimum the
+    /// objective moves by less than its own rounding error while the iterates
+    /// are still about $10^{-8}$ away, so stopping on it caps the accuracy.
+    pub tol: f64,
+}
+
+impl Default for SolverOptions {
+    fn default() -> Self {
+        SolverOptions {
+            max_iters: 10_000,
+            tol: 1e-10,
+        }
+    }
+}
+
+/// The result of [`ista`] or [`fista`].
+#[derive(Debug, Clone)]
+pub struct Solution {
+    /// Codes, one column per signal (`n × N`).
+    pub x: Array2<f64>,
+    /// Number of iterations taken.
+    pub iterations: usize,
+    /// $F(x_k)$ summed over signals for $k = 0, 1, \dots$, `iterations`
+    /// (`objective[0]` is $F(0) = \frac12\|Y\|_F^2$).
+    pub objective: Vec<f64>,
+    /// KKT residual of the final iterate.
+    pub kkt: f64,
+    /// The Lipschitz constant $L = \|A\|_2^2$ used for the step $1/L$.
+    pub lipschitz: f64,
+}
+
+/// The proximal operator applied after the gradient step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prox {
+    /// $S_\tau$: the LASSO.
+    SoftThreshold,
+    /// $T_\tau$: the LASSO with $x \ge 0$.
+    Nonnegative,
+}
+
+impl Prox {
+    fn apply(self, x: f64, tau: f64) -> f64 {
+        match self {
+            Prox::SoftThreshold => soft_threshold(x, tau),
+            Prox::Nonnegative => nonnegative_soft_threshold(x, tau),
+        }
+    }
+}
+
+/// ISTA on the LASSO for every column of `y` (`m × N`) with dictionary `a` (`m × n`).
+///
+/// # Errors
+/// Shape mismatch or empty input, NaN or infinity in `a` or `y`, `lambda < 0`
+/// or NaN, a negative or NaN `tol`.
+pub fn ista(
+    a: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    lambda: f64,
+    opts: &SolverOptions,
+) -> Result<Solution> {
+    solve(a, y, lambda, opts, Prox::SoftThreshold, false)
+}
+
+/// FISTA on the LASSO; arguments and errors as for [`ista`].
+pub fn fista(
+    a: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    lambda: f64,
+    opts: &SolverOptions,
+) -> Result<Solution> {
+    solve(a, y, lambda, opts, Prox::SoftThreshold, true)
+}
+
+/// FISTA for the nonnegative LASSO $\min_{x \ge 0} F(x)$ (the prox is $T_{\lambda/L}$).
+pub fn fista_nonnegative(
+    a: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    lambda: f64,
+    opts: &SolverOptions,
+) -> Result<Solution> {
+    solve(a, y, lambda, opts, Prox::Nonnegative, true)
+}
+
+fn validate(
+    a: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    lambda: f64,
+    opts: &SolverOptions,
+) -> Result<()> {
+    if a.is_empty() || y.is_empty() {
+        return Err(Error::shape(
+            "a, y",
+            "non-empty matrices",
+            format!("{:?} and {:?}", a.dim(), y.dim()),
+        ));
+    }
+    if a.nrows() != y.nrows() {
+        return Err(Error::shape(
+            "y",
+            format!("{} rows (one per row of A)", a.nrows()),
+            format!("{} rows", y.nrows()),
+        ));
+    }
+    ensure_finite("a", a.iter())?;
+    ensure_finite("y", y.iter())?;
+    if !(lambda >= 0.0 && lambda.is_finite()) {
+        return Err(Error::out_of_range("lambda", "finite and >= 0", lambda));
+    }
+    if opts.tol.is_nan() || opts.tol < 0.0 {
+        return Err(Error::out_of_range("tol", ">= 0", opts.tol));
+    }
+    Ok(())
+}
+
+/// $L = \|A\|_2^2 = \lambda_{\max}(A^\top A)$ by chapter 1's power iteration on the Gram matrix.
+pub fn lipschitz_constant(gram: ArrayView2<f64>) -> f64 {
+    // ANCHOR: lipschitz
+    let v0 = Array1::from_elem(gram.nrows(), 1.0) + Array1::linspace(0.0, 1.0, gram.nrows());
+    // The Rayleigh quotient's error is about the square of the vector's: 1e-9 gives ~1e-18.
+    chapter_01::power_iteration(gram, v0.view(), 1e-9, 100_000).value
+    // ANCHOR_END: lipschitz
+}
+
+/// The data every iteration needs, computed once: $G = A^\top A$, the rows
+/// $b_j = A^\top y_j$, $\frac12\|y_j\|^2$, $L$ and the threshold $\tau = \lambda/L$.
+struct Problem {
+    gram: Array2<f64>,
+    atb: Array2<f64>,
+    half_y_sq: Array1<f64>,
+    lambda: f64,
+    lipschitz: f64,
+    kkt_scale: f64,
+}
+
+impl Problem {
+    fn new(a: ArrayView2<f64>, y: ArrayView2<f64>, lambda: f64) -> Self {
+        let gram = a.t().dot(&a);
+        let atb = y.t().dot(&a); // N × n: row j is (Aᵀ y_j)ᵀ
+        let half_y_sq = y.map_axis(Axis(0), |c| 0.5 * c.dot(&c));
+        let lipschitz = lipschitz_constant(gram.view());
+        let kkt_scale = atb
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()))
+            .max(f64::MIN_POSITIVE);
+        Problem {
+            gram,
+            atb,
+            half_y_sq,
+            lambda,
+            lipschitz,
+            kkt_scale,
+        }
+    }
+
+    /// $G x$ for a sparse `x`, into `out`: the rows of $G$ at the nonzeros, scaled and summed.
+    fn gram_times(&self, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+        let out = out
+            .as_slice_mut()
+            .expect("rows of standard-layout arrays are contiguous");
+        out.fill(0.0);
+        for (i, &xi) in x.iter().enumerate() {
+            if xi != 0.0 {
+                let row = self.gram.row(i);
+                let row = row.as_slice().expect("contiguous");
+                for (o, g) in out.iter_mut().zip(row) {
+                    *o += xi * g;
+                }
+            }
+        }
+    }
+}
+
+/// One signal's state: the last two iterates and their products with $G$.
+struct Rows {
+    x: Array2<f64>,
+    x_prev: Array2<f64>,
+    gx: Array2<f64>,
+    gx_prev: Array2<f64>,
+}
+
+// ANCHOR: solve
+fn solve(
+    a: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    lambda: f64,
+    opts: &SolverOptions,
+    prox: Prox,
+    accelerate: bool,
+) -> Result<Solution> {
+    validate(a, y, lambda, opts)?;
+    let p = Problem::new(a, y, lambda);
+    let zeros = || Array2::zeros((y.ncols(), a.ncols()));
+    let mut rows = Rows {
+        x: zeros(),
+        x_prev: zeros(),
+        gx: zeros(),
+        gx_prev: zeros(),
+    };
+    let mut objective = vec![p.half_y_sq.sum()];
+    let (mut t, mut beta) = (1.0f64, 0.0f64);
+    // The KKT residual costs a full pass; it is computed only when it can stop the run.
+    let check_kkt = opts.tol > 0.0;
+    for _ in 0..opts.max_iters {
+        let (f, kkt, changed) = step(&p, &mut rows, prox, beta, check_kkt);
+        objective.push(f);
+        if kkt < opts.tol * p.kkt_scale || !changed {
+            break;
+        }
+        if accelerate {
+            let t_next = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
+            beta = (t - 1.0) / t_next;
+            t = t_next;
+        }
+    }
+    // ANCHOR_END: solve
+    Ok(Solution {
+        kkt: kkt_of_rows(&p, &rows, prox),
+        x: rows.x.t().to_owned(),
+        iterations: objective.len() - 1,
+        objective,
+        lipschitz: p.lipschitz,
+    })
+}
+
+/// One (F)ISTA iteration for every signal; returns the summed objective, the
+/// largest KKT residual at the new iterates (infinite unless `check_kkt`) and
+/// whether any entry changed.
+fn step(p: &Problem, rows: &mut Rows, prox: Prox, beta: f64, check_kkt: bool) -> (f64, f64, bool) {
+    let (changed, nonzeros) = rows
+        .x
+        .axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .zip(rows.x_prev.axis_iter_mut(Axis(0)))
+        .zip(rows.gx.axis_iter(Axis(0)))
+        .zip(rows.gx_prev.axis_iter(Axis(0)))
+        .zip(p.atb.axis_iter(Axis(0)))
+        .map(|((((x, x_prev), gx), gx_prev), b)| {
+            prox_step(p, prox, beta, x, x_prev, [gx, gx_prev], b)
+        })
+        .reduce(|| (false, 0), |a, b| (a.0 || b.0, a.1 + b.1));
+    // G x⁺ overwrites the older product, then the two swap roles.
+    gram_product(p, rows.x.view(), nonzeros, rows.gx_prev.view_mut());
+    std::mem::swap(&mut rows.gx, &mut rows.gx_prev);
+    let per_signal: Vec<f64> = rows
+        .x
+        .axis_iter(Axis(0))
+        .into_par_iter()
+        .zip(rows.gx.axis_iter(Axis(0)))
+        .zip(p.atb.axis_iter(Axis(0)))
+        .zip(p.half_y_sq.as_slice().expect("contiguous"))
+        .map(|(((x, gx), b), &half_y_sq)| objective(p, x, gx, b, half_y_sq))
+        .collect();
+    // Summed in signal order, so the result does not depend on the thread count.
+    let objective = per_signal.iter().sum();
+    let kkt = if check_kkt {
+        kkt_of_rows(p, rows, prox)
+    } else {
+        f64::INFINITY
+    };
+    (objective, kkt, changed)
+}
+
+// ANCHOR: prox_step
+/// The proximal gradient step for one signal. With $w = x + \beta(x - x^-)$ the
+/// gradient at $w$ is $G w - b = (1 + \beta) G x - \beta G x^- - b$, and
+/// $x^+ = \operatorname{prox}_{\tau}(w - (G w - b)/L)$. Returns whether any entry
+/// changed and the number of nonzeros of $x^+$.
+fn prox_step(
+    p: &Problem,
+    prox: Prox,
+    beta: f64,
+    mut x: ArrayViewMut1<f64>,
+    mut x_prev: ArrayViewMut1<f64>,
+    [gx, gx_prev]: [ArrayView1<f64>; 2],
+    b: ArrayView1<f64>,
+) -> (bool, usize) {
+    let (step, tau) = (1.0 / p.lipschitz, p.lambda / p.lipschitz);
+    let (mut changed, mut nonzeros) = (false, 0);
+    let rows = (
+        x.as_slice_mut(),
+        x_prev.as_slice_mut(),
+        gx.as_slice(),
+        gx_prev.as_slice(),
+        b.as_slice(),
+    );
+    let (Some(x), Some(x_prev), Some(gx), Some(gx_prev), Some(b)) = rows else {
+        unreachable!("rows of standard-layout arrays are contiguous")
+    };
+    let entries = x
+        .iter_mut()
+        .zip(x_prev.iter_mut())
+        .zip(gx)
+        .zip(gx_prev)
+        .zip(b);
+    for ((((x, x_prev), &gx), &gx_prev), &b) in entries {
+        let w = *x + beta * (*x - *x_prev);
+        let grad = (1.0 + beta) * gx - beta * gx_prev - b;
+        *x_prev = *x;
+        *x = prox.apply(w - step * grad, tau);
+        changed |= *x != *x_prev;
+        nonzeros += usize::from(*x != 0.0);
+    }
+    (changed, nonzeros)
+}
+// ANCHOR_END: prox_step
+
+/// Codes denser than this fraction of nonzeros are multiplied by $G$ with one
+/// dense matrix product; sparser ones row by row over their nonzeros only.
+const DENSE_FRACTION: f64 = 0.125;
+
+/// $X G$ (row $j$ is $(G x_j)^\top$; $G$ is symmetric) into `out`, given the
+/// number of nonzeros of $X$.
+fn gram_product(p: &Problem, x: ArrayView2<f64>, nonzeros: usize, mut out: ArrayViewMut2<f64>) {
+    if nonzeros as f64 > DENSE_FRACTION * x.len() as f64 {
+        general_mat_mul(1.0, &x, &p.gram, 0.0, &mut out);
+    } else {
+        out.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .zip(x.axis_iter(Axis(0)))
+            .for_each(|(row, xj)| p.gram_times(xj, row));
+    }
+}
+
+/// $F(x) = \frac12\|y\|^2 - x^\top b + \frac12 x^\top G x + \lambda\|x\|_1$ for one
+/// signal.
+fn objective(
+    p: &Problem,
+    x: ArrayView1<f64>,
+    gx: ArrayView1<f64>,
+    b: ArrayView1<f64>,
+    half_y_sq: f64,
+) -> f64 {
+    let (Some(x), Some(gx), Some(b)) = (x.to_slice(), gx.to_slice(), b.to_slice()) else {
+        unreachable!("rows of standard-layout arrays are contiguous")
+    };
+    let mut f = half_y_sq;
+    for ((&xi, &gi), &bi) in x.iter().zip(gx).zip(b) {
+        f += xi * (0.5 * gi - bi) + p.lambda * xi.abs();
+    }
+    f
+}
+
+/// The largest KKT violation over all signals, from the correlations $c = b - G x$:
+/// $|c_i - \lambda \operatorname{sign}(x_i)|$ on the support, $(|c_i| - \lambda)_+$ off it
+/// ($(c_i - \lambda)_+$ for the nonnegative problem).
+fn kkt_of_rows(p: &Problem, rows: &Rows, prox: Prox) -> f64 {
+    let violation = |xi: f64, gi: f64, bi: f64| {
+        let c = bi - gi;
+        if xi != 0.0 {
+            (c - p.lambda * xi.signum()).abs()
+        } else if prox == Prox::SoftThreshold {
+            (c.abs() - p.lambda).max(0.0)
+        } else {
+            (c - p.lambda).max(0.0)
+        }
+    };
+    rows.x
+        .axis_iter(Axis(0))
+        .into_par_iter()
+        .zip(rows.gx.axis_iter(Axis(0)))
+        .zip(p.atb.axis_iter(Axis(0)))
+        .map(|((x, gx), b)| {
+            let per_entry = x
+                .iter()
+                .zip(gx)
+                .zip(b)
+                .map(|((&xi, &gi), &bi)| violation(xi, gi, bi));
+            per_entry.fold(0.0f64, f64::max)
+        })
+        .reduce(|| 0.0, f64::max)
+}
+
+/// ISTA exactly as the textbook's prose writes it, without the ½:
+/// $f(Z) = \|X - AZ\|_F^2 + \lambda\|Z\|_1$ and
+/// $Z_{t+1} = S_{\eta\lambda}(Z_t - 2\eta A^\top(A Z_t - X))$, valid for $\eta \le 1/(2L)$.
+///
+/// The minimizer is that of the ½-convention with $\lambda/2$, and with
+/// $\eta = 1/(2L)$ the iterates are identical to [`ista`] with `lambda / 2`.
+/// Written densely and directly from the formula, it doubles as an
+/// independent implementation for tests. Returns $Z_1, \dots, Z_{\text{iters}}$.
+pub fn ista_book_convention(
+    a: ArrayView2<f64>,
+    x: ArrayView2<f64>,
+    lambda: f64,
+    eta: f64,
+    iters: usize,
+) -> Vec<Array2<f64>> {
+    let mut z = Array2::zeros((a.ncols(), x.ncols()));
+    let mut out = Vec::with_capacity(iters);
+    for _ in 0..iters {
+        let gradient = a.t().dot(&(a.dot(&z) - x)) * (2.0 * eta);
+        z = (&z - &gradient).mapv(|v| soft_threshold(v, eta * lambda));
+        out.push(z.clone());
+    }
+    out
+}

@@ -1,0 +1,250 @@
+//! Chapter 2 checked against closed forms, an independent dense implementation,
+//! nalgebra's SVD, the Beck–Teboulle bounds and finite differences.
+
+use approx::{assert_abs_diff_eq, assert_relative_eq};
+use chapter_02::experiments::{bounds, sparse_codes, unit_column_matrix};
+use chapter_02::lasso::{kkt_residual, polish};
+use chapter_02::lista::{Lista, squared_norm};
+use chapter_02::{
+    SolverOptions, fista, fista_nonnegative, ista, ista_book_convention, lasso_objective,
+    soft_threshold,
+};
+use ndarray::{Array2, array};
+use shared::rng::gaussian_matrix;
+use shared::seeded_rng;
+
+fn exactly(k: usize) -> SolverOptions {
+    SolverOptions {
+        max_iters: k,
+        tol: 0.0,
+    }
+}
+
+/// A = diag(1, 2), y = (3, 1), λ = 1: ISTA's iterates are (2(1 − 0.75^k), 1/4)
+/// and the objectives match the reference values F_1 = 4, F_2 = 3.5078125, F_10 = 2.8813424.
+#[test]
+fn tiny_instance_iterates_match_closed_form() {
+    let a = array![[1.0, 0.0], [0.0, 2.0]];
+    let y = array![[3.0], [1.0]];
+    for k in 1..=60 {
+        let s = ista(a.view(), y.view(), 1.0, &exactly(k)).unwrap();
+        assert_relative_eq!(
+            s.x[[0, 0]],
+            2.0 * (1.0 - 0.75f64.powi(k as i32)),
+            max_relative = 1e-14
+        );
+        assert_relative_eq!(s.x[[1, 0]], 0.25, max_relative = 1e-14);
+        assert_eq!(s.objective.len(), k + 1);
+        assert_relative_eq!(
+            s.objective[k],
+            lasso_objective(a.view(), y.view(), s.x.view(), 1.0),
+            max_relative = 1e-14
+        );
+    }
+    let s = ista(a.view(), y.view(), 1.0, &exactly(10)).unwrap();
+    assert_relative_eq!(s.lipschitz, 4.0, max_relative = 1e-12);
+    assert_relative_eq!(s.objective[1], 4.0, max_relative = 1e-14);
+    assert_relative_eq!(s.objective[2], 3.5078125, max_relative = 1e-14);
+    assert_relative_eq!(s.objective[10], 2.8813424, max_relative = 1e-7);
+    let f = fista(a.view(), y.view(), 1.0, &exactly(10)).unwrap();
+    assert_relative_eq!(f.objective[5], 2.8990144, max_relative = 1e-7);
+    assert_relative_eq!(f.objective[10], 2.8767397, max_relative = 1e-7);
+    let done = fista(a.view(), y.view(), 1.0, &SolverOptions::default()).unwrap();
+    assert_abs_diff_eq!(done.x[[0, 0]], 2.0, epsilon = 1e-9);
+    assert_relative_eq!(*done.objective.last().unwrap(), 2.875, max_relative = 1e-12);
+}
+
+/// With A = I and L = 1 one ISTA step is the exact solution S_λ(y).
+#[test]
+fn identity_dictionary_solves_in_one_step() {
+    let y = array![[3.0, -0.2], [-1.5, 0.7]];
+    let s = ista(Array2::eye(2).view(), y.view(), 0.5, &exactly(1)).unwrap();
+    // L = 1 up to the last bit of the power iteration's Rayleigh quotient.
+    assert_relative_eq!(s.lipschitz, 1.0, max_relative = 1e-15);
+    let exact = y.mapv(|v| soft_threshold(v, 0.5));
+    assert!(
+        s.x.iter()
+            .zip(exact.iter())
+            .all(|(a, b)| (a - b).abs() < 1e-14)
+    );
+    assert!(s.kkt < 1e-14);
+}
+
+fn instance(seed: u64, m: usize, n: usize, signals: usize) -> (Array2<f64>, Array2<f64>) {
+    let mut rng = seeded_rng(seed);
+    let a = unit_column_matrix(&mut rng, m, n);
+    let y = a.dot(&sparse_codes(&mut rng, n, 4, signals))
+        + gaussian_matrix(&mut rng, m, signals) * 0.01;
+    (a, y)
+}
+
+/// The textbook's convention (no ½, step 2η, threshold ηλ) with η = 1/(2L) gives
+/// exactly the iterates of the ½-convention with λ/2. The book-convention code is
+/// a plain dense implementation, so this also checks the batched sparse solver.
+#[test]
+fn book_convention_gives_identical_iterates() {
+    let (a, y) = instance(3, 30, 60, 5);
+    let lambda_book = 0.2;
+    let l = ista(a.view(), y.view(), lambda_book / 2.0, &exactly(1))
+        .unwrap()
+        .lipschitz;
+    let book = ista_book_convention(a.view(), y.view(), lambda_book, 1.0 / (2.0 * l), 25);
+    for (k, z) in book.iter().enumerate() {
+        let ours = ista(a.view(), y.view(), lambda_book / 2.0, &exactly(k + 1)).unwrap();
+        let diff = (&ours.x - z).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(diff < 1e-12, "iterate {}: max difference {diff}", k + 1);
+    }
+}
+
+/// L = ‖A‖₂² from chapter 1's power iteration equals nalgebra's largest singular value squared.
+#[test]
+fn lipschitz_constant_matches_nalgebra_svd() {
+    let (a, y) = instance(4, 40, 90, 1);
+    let s = ista(a.view(), y.view(), 0.1, &exactly(1)).unwrap();
+    let svd = nalgebra::DMatrix::from_fn(40, 90, |i, j| a[[i, j]]).singular_values();
+    let sigma_max = svd.iter().fold(0.0f64, |m, v| m.max(*v));
+    assert_relative_eq!(s.lipschitz, sigma_max * sigma_max, max_relative = 1e-10);
+}
+
+/// Every iterate satisfies F(x_k) − F* ≤ L‖x*‖²/(2k) (ISTA) and ≤ 2L‖x*‖²/(k+1)² (FISTA).
+#[test]
+fn ista_and_fista_bounds_hold_on_random_instances() {
+    for seed in 0..6 {
+        let (a, y) = instance(seed, 32, 80, 6);
+        let lambda = 0.05;
+        let rough = fista(
+            a.view(),
+            y.view(),
+            lambda,
+            &SolverOptions {
+                max_iters: 50_000,
+                tol: 1e-14,
+            },
+        )
+        .unwrap();
+        let x_star = polish(a.view(), y.view(), rough.x.view(), lambda);
+        let f_star = lasso_objective(a.view(), y.view(), x_star.view(), lambda);
+        let d2 = x_star.iter().map(|v| v * v).sum::<f64>();
+        let i = ista(a.view(), y.view(), lambda, &exactly(500)).unwrap();
+        let f = fista(a.view(), y.view(), lambda, &exactly(500)).unwrap();
+        for k in 1..=500 {
+            let (bi, bf) = bounds(i.lipschitz, d2, k);
+            let slack = 1e-12 * f_star;
+            assert!(
+                i.objective[k] - f_star <= bi + slack,
+                "seed {seed}, ISTA k = {k}"
+            );
+            assert!(
+                f.objective[k] - f_star <= bf + slack,
+                "seed {seed}, FISTA k = {k}"
+            );
+            assert!(
+                i.objective[k] - f_star >= -slack,
+                "F* must be a lower bound"
+            );
+        }
+        // ISTA is a descent method; FISTA need not be.
+        assert!(i.objective.windows(2).all(|w| w[1] <= w[0] + 1e-12));
+    }
+}
+
+/// At the solution the KKT conditions hold: |a_jᵀ(y − Ax*)| ≤ λ, with equality and sign on the support.
+#[test]
+fn kkt_holds_at_the_solution() {
+    let (a, y) = instance(7, 40, 100, 8);
+    let s = fista(
+        a.view(),
+        y.view(),
+        0.05,
+        &SolverOptions {
+            max_iters: 100_000,
+            tol: 1e-14,
+        },
+    )
+    .unwrap();
+    assert!(s.kkt < 1e-6, "FISTA's own KKT residual {}", s.kkt);
+    assert_abs_diff_eq!(
+        s.kkt,
+        kkt_residual(a.view(), y.view(), s.x.view(), 0.05),
+        epsilon = 1e-12
+    );
+    let polished = polish(a.view(), y.view(), s.x.view(), 0.05);
+    assert!(kkt_residual(a.view(), y.view(), polished.view(), 0.05) < 1e-12);
+}
+
+/// The nonnegative variant returns x ≥ 0 satisfying its own optimality conditions.
+#[test]
+fn nonnegative_lasso_solution_is_nonnegative_and_optimal() {
+    let (a, y) = instance(8, 30, 50, 4);
+    let s = fista_nonnegative(
+        a.view(),
+        y.view(),
+        0.05,
+        &SolverOptions {
+            max_iters: 50_000,
+            tol: 1e-14,
+        },
+    )
+    .unwrap();
+    assert!(s.x.iter().all(|v| *v >= 0.0));
+    let c = a.t().dot(&(&y - &a.dot(&s.x)));
+    for (x, c) in s.x.iter().zip(c.iter()) {
+        if *x > 0.0 {
+            assert_abs_diff_eq!(*c, 0.05, epsilon = 1e-6);
+        } else {
+            assert!(*c <= 0.05 + 1e-6);
+        }
+    }
+}
+
+/// The hand-written LISTA backward pass agrees with central finite differences.
+#[test]
+fn lista_backward_matches_finite_differences() {
+    let (a, y) = instance(9, 6, 10, 7);
+    let target = fista(a.view(), y.view(), 0.05, &SolverOptions::default())
+        .unwrap()
+        .x;
+    let mut net = Lista::from_ista(a.view(), 0.05, 3.0, 3);
+    // Move away from the initialization so every weight matters.
+    let mut rng = seeded_rng(1);
+    for layer in &mut net.layers {
+        layer.w = &layer.w + &(gaussian_matrix(&mut rng, 10, 6) * 0.05);
+        layer.s = &layer.s + &(gaussian_matrix(&mut rng, 10, 10) * 0.05);
+    }
+    let (_, grads) = net.loss_and_gradients(y.view(), target.view());
+    assert!(squared_norm(&grads) > 0.0);
+    let h = 1e-6;
+    let mut checked = 0;
+    for (t, g) in grads.iter().enumerate() {
+        for (i, j) in [(0, 0), (3, 2), (9, 5)] {
+            let numeric = |net: &mut Lista, bump: &dyn Fn(&mut Lista, f64)| {
+                bump(net, h);
+                let up = net.loss(y.view(), target.view());
+                bump(net, -2.0 * h);
+                let down = net.loss(y.view(), target.view());
+                bump(net, h);
+                (up - down) / (2.0 * h)
+            };
+            let dw = numeric(&mut net, &|n, d| n.layers[t].w[[i, j]] += d);
+            assert_abs_diff_eq!(dw, g.w[[i, j]], epsilon = 1e-7);
+            let ds = numeric(&mut net, &|n, d| n.layers[t].s[[i, j + 4]] += d);
+            assert_abs_diff_eq!(ds, g.s[[i, j + 4]], epsilon = 1e-7);
+            let dth = numeric(&mut net, &|n, d| n.layers[t].theta[i] += d);
+            assert_abs_diff_eq!(dth, g.theta[i], epsilon = 1e-7);
+            checked += 3;
+        }
+    }
+    assert_eq!(checked, 27);
+}
+
+/// An untrained LISTA network of depth T is exactly T ISTA steps.
+#[test]
+fn untrained_lista_equals_ista() {
+    let (a, y) = instance(10, 12, 20, 5);
+    let s = ista(a.view(), y.view(), 0.05, &exactly(4)).unwrap();
+    let net = Lista::from_ista(a.view(), 0.05, s.lipschitz, 4);
+    let diff = (&net.forward(y.view()) - &s.x)
+        .iter()
+        .fold(0.0f64, |m, d| m.max(d.abs()));
+    assert!(diff < 1e-12);
+}
