@@ -1,0 +1,47 @@
+//! Denoisers built from the earlier chapters, to compare with the optimal one.
+//!
+//! - [`PcaProjection`]: chapter 1's PCA learns one subspace from clean
+//!   training data; denoising projects onto it, $\hat x = \mu + U U^\top(x_t/\alpha - \mu)$.
+//! - [`SoftThresholding`]: chapter 2's soft threshold is the proximal step of
+//!   a sparsity prior; for data sparse in the standard basis,
+//!   $\hat x = S_\tau(x_t/\alpha)$ with the universal threshold
+//!   $\tau = (\sigma/\alpha)\sqrt{2\log d}$ (Donoho and Johnstone).
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::sampler::Denoiser;
+use chapter_01::Pca;
+use chapter_02::soft_threshold;
+
+// ANCHOR: baselines
+/// Projection onto a subspace learned by [`chapter_01::pca`].
+#[derive(Debug, Clone)]
+pub struct PcaProjection {
+    pub pca: Pca,
+}
+
+impl Denoiser for PcaProjection {
+    fn dim(&self) -> usize {
+        self.pca.mean.len()
+    }
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, _sigma: f64) -> Array2<f64> {
+        self.pca.denoise((&x_t / alpha).view())
+    }
+}
+
+/// Entrywise soft thresholding ([`chapter_02::soft_threshold`]) at the universal threshold.
+#[derive(Debug, Clone, Copy)]
+pub struct SoftThresholding {
+    pub dim: usize,
+}
+
+impl Denoiser for SoftThresholding {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64> {
+        let tau = sigma / alpha * (2.0 * (self.dim as f64).ln()).sqrt();
+        (&x_t / alpha).mapv(|v| soft_threshold(v, tau))
+    }
+}
+// ANCHOR_END: baselines

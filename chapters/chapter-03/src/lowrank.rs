@@ -1,0 +1,204 @@
+//! The low-rank mixture: the optimal denoiser as attention over subspaces.
+//!
+//! Take $x \sim \sum_k \pi_k \mathcal N(0, c_k U_k U_k^\top + \varepsilon I)$ with
+//! orthonormal $U_k \in \mathsf O(d, p_k)$: data near a union of subspaces
+//! (with $\varepsilon = 0$, exactly on it). In the basis of $U_k$ the noisy
+//! covariance has two eigenvalues, $a_k = \alpha^2(c_k + \varepsilon) + \sigma^2$
+//! along the subspace and $b = \alpha^2\varepsilon + \sigma^2$ across it, so the
+//! general mixture formula collapses to
+//! $$\mathbb E[x \mid x_t] = \sum_k w_k\, \alpha\Big[\tfrac{c_k+\varepsilon}{a_k} U_k U_k^\top x_t + \tfrac{\varepsilon}{b}(I - U_k U_k^\top) x_t\Big],$$
+//! $$w = \operatorname{softmax}_k\Big(\log\pi_k - \tfrac{p_k}{2}\log a_k - \tfrac{d - p_k}{2}\log b + \tfrac12\big(\tfrac1b - \tfrac1{a_k}\big)\|U_k^\top x_t\|^2\Big).$$
+//! With $\varepsilon = 0$ and equal $c_k$, $p_k$ this is
+//! $\frac{\alpha c}{\alpha^2 c + \sigma^2}\sum_k \operatorname{softmax}_k\big(\frac{\alpha^2 c\,\|U_k^\top x_t\|^2}{2\sigma^2(\alpha^2 c + \sigma^2)}\big) U_k U_k^\top x_t$:
+//! each subspace is scored by how much of $x_t$ it explains (a query against
+//! keys $U_k$), and the output is the softmax-weighted sum of projections.
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+use crate::mixture::{GaussianMixture, softmax_columns};
+use crate::sampler::Denoiser;
+use rand::RngExt;
+use shared::error::ensure_finite;
+use shared::linalg::orthogonality_error;
+use shared::rng::{Rng, gaussian_vector};
+use shared::{Error, Result};
+
+/// $\sum_k \pi_k \mathcal N(0, c_k U_k U_k^\top + \varepsilon I)$.
+#[derive(Debug, Clone)]
+pub struct LowRankMixture {
+    /// Mixing weights $\pi_k$ (`K`).
+    pub weights: Array1<f64>,
+    /// Orthonormal bases $U_k$ (`d × p_k`).
+    pub bases: Vec<Array2<f64>>,
+    /// Variances $c_k > 0$ along each subspace.
+    pub scales: Vec<f64>,
+    /// Isotropic floor $\varepsilon \ge 0$.
+    pub floor: f64,
+}
+
+impl LowRankMixture {
+    /// A validated low-rank mixture.
+    ///
+    /// # Errors
+    /// Mismatched counts, no component, weights that are negative or do not sum
+    /// to 1, bases of different heights or without orthonormal columns (1e-9),
+    /// a scale that is not positive, a negative floor, NaN or infinity.
+    pub fn new(
+        weights: Array1<f64>,
+        bases: Vec<Array2<f64>>,
+        scales: Vec<f64>,
+        floor: f64,
+    ) -> Result<Self> {
+        let k = weights.len();
+        if k == 0 || bases.len() != k || scales.len() != k {
+            return Err(Error::shape(
+                "low-rank mixture",
+                "K >= 1 weights, bases and scales",
+                format!("{k}, {}, {}", bases.len(), scales.len()),
+            ));
+        }
+        ensure_finite("weights", weights.iter())?;
+        if weights.iter().any(|w| *w < 0.0) || (weights.sum() - 1.0).abs() > 1e-9 {
+            return Err(Error::out_of_range(
+                "mixture weights",
+                "non-negative and summing to 1",
+                weights.sum(),
+            ));
+        }
+        let d = bases[0].nrows();
+        for u in &bases {
+            ensure_finite("basis", u.iter())?;
+            if u.nrows() != d || u.ncols() == 0 || u.ncols() > d {
+                return Err(Error::shape(
+                    "basis",
+                    format!("{d} rows and 1..={d} columns"),
+                    format!("{:?}", u.dim()),
+                ));
+            }
+            if orthogonality_error(u.view()) > 1e-9 {
+                return Err(Error::out_of_range(
+                    "basis",
+                    "orthonormal columns",
+                    "a non-orthonormal matrix",
+                ));
+            }
+        }
+        if let Some(c) = scales.iter().find(|c| !(c.is_finite() && **c > 0.0)) {
+            return Err(Error::out_of_range("subspace scale", "finite and > 0", c));
+        }
+        if !(floor.is_finite() && floor >= 0.0) {
+            return Err(Error::out_of_range("floor", "finite and >= 0", floor));
+        }
+        Ok(LowRankMixture {
+            weights,
+            bases,
+            scales,
+            floor,
+        })
+    }
+
+    /// `n` samples (`d × n`) and the component each came from.
+    pub fn sample(&self, rng: &mut Rng, n: usize) -> (Array2<f64>, Vec<usize>) {
+        let d = self.dim();
+        let mut x = Array2::zeros((d, n));
+        let mut labels = Vec::with_capacity(n);
+        for mut col in x.axis_iter_mut(Axis(1)) {
+            let u: f64 = rng.random();
+            let mut k = 0;
+            let mut acc = self.weights[0];
+            while u >= acc && k + 1 < self.weights.len() {
+                k += 1;
+                acc += self.weights[k];
+            }
+            let basis = &self.bases[k];
+            let z = gaussian_vector(rng, basis.ncols()) * self.scales[k].sqrt();
+            col.assign(&(basis.dot(&z) + gaussian_vector(rng, d) * self.floor.sqrt()));
+            labels.push(k);
+        }
+        (x, labels)
+    }
+
+    /// Distance from each column of `x` to each subspace, $\|(I - U_k U_k^\top) x\|$ (`K × N`).
+    pub fn distances(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        let mut out = Array2::zeros((self.bases.len(), x.ncols()));
+        for (k, u) in self.bases.iter().enumerate() {
+            let residual = &x - &u.dot(&u.t().dot(&x));
+            out.row_mut(k)
+                .assign(&residual.map_axis(Axis(0), |c| c.dot(&c).sqrt()));
+        }
+        out
+    }
+
+    /// All bases side by side, $[U_1, \dots, U_K]$ (`d × Σ p_k`).
+    pub fn stacked(&self) -> Array2<f64> {
+        let views: Vec<ArrayView2<f64>> = self.bases.iter().map(|u| u.view()).collect();
+        ndarray::concatenate(Axis(1), &views).expect("bases share their row count")
+    }
+
+    /// The rows of [`Self::stacked`]'s transpose that belong to each component.
+    fn blocks(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.bases.iter().scan(0, |start, u| {
+            let range = *start..*start + u.ncols();
+            *start = range.end;
+            Some(range)
+        })
+    }
+
+    /// The same distribution as a general [`GaussianMixture`] (zero means,
+    /// $\Sigma_k = c_k U_k U_k^\top + \varepsilon I$), for cross-checks.
+    pub fn to_gaussian_mixture(&self) -> GaussianMixture {
+        let d = self.dim();
+        let covariances = self
+            .bases
+            .iter()
+            .zip(&self.scales)
+            .map(|(u, c)| u.dot(&u.t()) * *c + Array2::<f64>::eye(d) * self.floor)
+            .collect();
+        GaussianMixture {
+            weights: self.weights.clone(),
+            means: Array2::zeros((d, self.bases.len())),
+            covariances,
+        }
+    }
+}
+
+impl Denoiser for LowRankMixture {
+    fn dim(&self) -> usize {
+        self.bases[0].nrows()
+    }
+
+    // ANCHOR: lowrank_denoise
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64> {
+        let (d, eps) = (self.dim() as f64, self.floor);
+        let b = alpha * alpha * eps + sigma * sigma;
+        // One product gives U_kᵀ x_t for every k, stacked: the queries' scores against each subspace.
+        let mut coords = self.stacked().t().dot(&x_t);
+        let mut logits = Array2::zeros((self.bases.len(), x_t.ncols()));
+        let mut gains = Vec::with_capacity(self.bases.len());
+        for (k, rows) in self.blocks().enumerate() {
+            let (p, c) = (rows.len() as f64, self.scales[k]);
+            let a = alpha * alpha * (c + eps) + sigma * sigma;
+            let mut logit = logits.row_mut(k);
+            for i in rows {
+                logit.zip_mut_with(&coords.row(i), |l, v| *l += v * v);
+            }
+            let bias = self.weights[k].ln() - 0.5 * p * a.ln() - 0.5 * (d - p) * b.ln();
+            logit.mapv_inplace(|energy| 0.5 * (1.0 / b - 1.0 / a) * energy + bias);
+            gains.push(alpha * ((c + eps) / a - eps / b));
+        }
+        let weights = softmax_columns(logits);
+        // Σ_k w_k α[((c+ε)/a − ε/b) U_k U_kᵀ x_t] + α ε/b x_t, using Σ_k w_k = 1.
+        for (k, rows) in self.blocks().enumerate() {
+            let scale = &weights.row(k) * gains[k];
+            for i in rows {
+                coords.row_mut(i).zip_mut_with(&scale, |v, s| *v *= s);
+            }
+        }
+        let mut out = self.stacked().dot(&coords);
+        if eps > 0.0 {
+            out.scaled_add(alpha * eps / b, &x_t);
+        }
+        out
+    }
+    // ANCHOR_END: lowrank_denoise
+}

@@ -1,0 +1,286 @@
+//! The Bayes-optimal (MMSE) denoiser of a Gaussian mixture, in closed form.
+//!
+//! Let $x \sim \sum_k \pi_k \mathcal N(\mu_k, \Sigma_k)$ and $x_t = \alpha x + \sigma g$.
+//! Given component $k$, $x_t$ is Gaussian with mean $\alpha\mu_k$ and covariance
+//! $C_k = \alpha^2 \Sigma_k + \sigma^2 I$, and $(x, x_t)$ are jointly Gaussian, so
+//! $$\mathbb E[x \mid x_t, k] = \mu_k + \alpha \Sigma_k C_k^{-1} (x_t - \alpha \mu_k),
+//! \qquad \mathbb E[x \mid x_t] = \sum_k w_k(x_t)\, \mathbb E[x \mid x_t, k],$$
+//! with posterior weights $w_k \propto \pi_k\, \mathcal N(x_t; \alpha\mu_k, C_k)$.
+//!
+//! $\Sigma_k$ may be singular (data on a subspace), but $C_k$ never is when
+//! $\sigma > 0$. With the eigendecomposition $\Sigma_k = V \Lambda V^\top$ every
+//! quantity is a diagonal operation in the basis $V$: $C_k^{-1} = V (\alpha^2\Lambda + \sigma^2)^{-1} V^\top$
+//! and $\log\det C_k = \sum_i \log(\alpha^2 \lambda_i + \sigma^2)$, where a zero
+//! eigenvalue simply contributes $\log \sigma^2$. No singular matrix is inverted.
+
+use nalgebra::{DMatrix, SymmetricEigen};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+use crate::sampler::Denoiser;
+use shared::error::ensure_finite;
+use shared::{Error, Result};
+
+/// A Gaussian mixture $\sum_k \pi_k \mathcal N(\mu_k, \Sigma_k)$ in $\mathbb R^d$.
+#[derive(Debug, Clone)]
+pub struct GaussianMixture {
+    /// Mixing weights $\pi_k \ge 0$, summing to 1 (`K`).
+    pub weights: Array1<f64>,
+    /// Means $\mu_k$ as columns (`d × K`).
+    pub means: Array2<f64>,
+    /// Covariances $\Sigma_k$, symmetric positive semidefinite (`K` matrices, `d × d`).
+    pub covariances: Vec<Array2<f64>>,
+}
+
+/// Tolerance for the checks of [`GaussianMixture::new`].
+const TOL: f64 = 1e-9;
+
+impl GaussianMixture {
+    /// A validated mixture.
+    ///
+    /// # Errors
+    /// No component; weights negative, non-finite or not summing to 1 (within
+    /// 1e-9); shapes that disagree; a covariance that is not symmetric or not
+    /// positive semidefinite (an eigenvalue below $-10^{-9}\|\Sigma\|$); NaN or infinity.
+    pub fn new(
+        weights: Array1<f64>,
+        means: Array2<f64>,
+        covariances: Vec<Array2<f64>>,
+    ) -> Result<Self> {
+        let (d, k) = means.dim();
+        if k == 0 || weights.len() != k || covariances.len() != k {
+            return Err(Error::shape(
+                "mixture",
+                "K >= 1 weights, K mean columns and K covariances",
+                format!(
+                    "{} weights, {k} means, {} covariances",
+                    weights.len(),
+                    covariances.len()
+                ),
+            ));
+        }
+        ensure_finite("weights", weights.iter())?;
+        ensure_finite("means", means.iter())?;
+        if let Some(w) = weights.iter().find(|w| **w < 0.0) {
+            return Err(Error::out_of_range("mixture weight", ">= 0", w));
+        }
+        if (weights.sum() - 1.0).abs() > TOL {
+            return Err(Error::out_of_range(
+                "sum of mixture weights",
+                "1",
+                weights.sum(),
+            ));
+        }
+        for c in &covariances {
+            validate_covariance(c.view(), d)?;
+        }
+        Ok(GaussianMixture {
+            weights,
+            means,
+            covariances,
+        })
+    }
+
+    /// The dimension `d`.
+    pub fn dim(&self) -> usize {
+        self.means.nrows()
+    }
+
+    /// Eigendecompositions of the covariances, for repeated denoising.
+    pub fn prepare(&self) -> PreparedMixture {
+        let components = self
+            .covariances
+            .iter()
+            .zip(self.means.axis_iter(Axis(1)))
+            .zip(&self.weights)
+            .map(|((c, mean), &w)| {
+                let (values, vectors) = eigen(c.view());
+                Component {
+                    log_weight: w.ln(),
+                    mean: mean.to_owned(),
+                    values,
+                    vectors,
+                }
+            })
+            .collect();
+        PreparedMixture {
+            dim: self.dim(),
+            components,
+        }
+    }
+}
+
+fn validate_covariance(c: ArrayView2<f64>, d: usize) -> Result<()> {
+    if c.dim() != (d, d) {
+        return Err(Error::shape(
+            "covariance",
+            format!("{d} × {d}"),
+            format!("{:?}", c.dim()),
+        ));
+    }
+    ensure_finite("covariance", c.iter())?;
+    let scale = c
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(f64::MIN_POSITIVE);
+    let asymmetry = c
+        .indexed_iter()
+        .map(|((i, j), v)| (v - c[[j, i]]).abs())
+        .fold(0.0, f64::max);
+    if asymmetry > TOL * scale {
+        return Err(Error::NotSymmetric {
+            name: "covariance",
+            asymmetry: asymmetry / scale,
+            tolerance: TOL,
+        });
+    }
+    let (values, _) = eigen(c);
+    let smallest = values.iter().fold(f64::INFINITY, |m, v| m.min(*v));
+    if smallest < -TOL * scale {
+        return Err(Error::out_of_range(
+            "covariance eigenvalue",
+            "non-negative (PSD covariance)",
+            smallest,
+        ));
+    }
+    Ok(())
+}
+
+/// Eigenvalues (clamped at 0) and eigenvectors (columns) of a symmetric matrix.
+fn eigen(c: ArrayView2<f64>) -> (Array1<f64>, Array2<f64>) {
+    let d = c.nrows();
+    let eig = SymmetricEigen::new(DMatrix::from_fn(d, d, |i, j| 0.5 * (c[[i, j]] + c[[j, i]])));
+    let values = Array1::from_shape_fn(d, |i| eig.eigenvalues[i]);
+    let vectors = Array2::from_shape_fn((d, d), |(i, j)| eig.eigenvectors[(i, j)]);
+    (values, vectors)
+}
+
+/// One component in its eigenbasis.
+#[derive(Debug, Clone)]
+struct Component {
+    log_weight: f64,
+    mean: Array1<f64>,
+    values: Array1<f64>,
+    vectors: Array2<f64>,
+}
+
+/// A mixture with its covariances already diagonalized; see [`GaussianMixture::prepare`].
+#[derive(Debug, Clone)]
+pub struct PreparedMixture {
+    dim: usize,
+    components: Vec<Component>,
+}
+
+// ANCHOR: mmse_denoise
+/// $\mathbb E[x \mid \alpha x + \sigma g = x_t]$ for every column of `x_t` (`d × N`).
+///
+/// # Errors
+/// `sigma <= 0` or not finite, `alpha < 0` or not finite, a row count other
+/// than `d`, NaN or infinity in `x_t`.
+pub fn mmse_denoise(
+    mix: &GaussianMixture,
+    x_t: ArrayView2<f64>,
+    alpha: f64,
+    sigma: f64,
+) -> Result<Array2<f64>> {
+    validate_query(mix.dim(), x_t, alpha, sigma)?;
+    Ok(mix.prepare().denoise(x_t, alpha, sigma))
+}
+// ANCHOR_END: mmse_denoise
+
+/// Checks the arguments shared by every denoiser.
+pub fn validate_query(dim: usize, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<()> {
+    if !(sigma.is_finite() && sigma > 0.0) {
+        return Err(Error::out_of_range("sigma", "finite and > 0", sigma));
+    }
+    if !(alpha.is_finite() && alpha >= 0.0) {
+        return Err(Error::out_of_range("alpha", "finite and >= 0", alpha));
+    }
+    if x_t.nrows() != dim {
+        return Err(Error::shape(
+            "x_t",
+            format!("{dim} rows"),
+            format!("{} rows", x_t.nrows()),
+        ));
+    }
+    ensure_finite("x_t", x_t.iter())
+}
+
+impl PreparedMixture {
+    /// $\log p_t(x_t) = \log \sum_k \pi_k \mathcal N(x_t; \alpha\mu_k, \alpha^2\Sigma_k + \sigma^2 I)$
+    /// for every column of `x_t` (used to check Tweedie's formula by finite differences).
+    pub fn log_density(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array1<f64> {
+        let d = self.dim as f64;
+        let mut logits = Array2::zeros((self.components.len(), x_t.ncols()));
+        for (k, c) in self.components.iter().enumerate() {
+            let z = c
+                .vectors
+                .t()
+                .dot(&(&x_t - &(&c.mean * alpha).insert_axis(Axis(1))));
+            let var = c.values.mapv(|l| alpha * alpha * l + sigma * sigma);
+            let log_det: f64 = var.iter().map(|v| v.ln()).sum();
+            for (j, col) in z.axis_iter(Axis(1)).enumerate() {
+                let quad: f64 = col.iter().zip(&var).map(|(zi, v)| zi * zi / v).sum();
+                logits[[k, j]] =
+                    c.log_weight - 0.5 * (log_det + quad + d * (2.0 * std::f64::consts::PI).ln());
+            }
+        }
+        logits.map_axis(Axis(0), |col| {
+            let top = col.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
+            top + col.iter().map(|v| (v - top).exp()).sum::<f64>().ln()
+        })
+    }
+}
+
+impl Denoiser for PreparedMixture {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    // ANCHOR: mixture_posterior
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64> {
+        let n = x_t.ncols();
+        let mut logits = Array2::zeros((self.components.len(), n));
+        let mut means = Vec::with_capacity(self.components.len());
+        for (k, c) in self.components.iter().enumerate() {
+            // Coordinates of x_t − αμ in the eigenbasis, and the variances of C_k there.
+            let z = c
+                .vectors
+                .t()
+                .dot(&(&x_t - &(&c.mean * alpha).insert_axis(Axis(1))));
+            let var = c.values.mapv(|l| alpha * alpha * l + sigma * sigma);
+            let log_det: f64 = var.iter().map(|v| v.ln()).sum();
+            for (j, col) in z.axis_iter(Axis(1)).enumerate() {
+                let quad: f64 = col.iter().zip(&var).map(|(zi, v)| zi * zi / v).sum();
+                logits[[k, j]] = c.log_weight - 0.5 * log_det - 0.5 * quad;
+            }
+            // E[x | x_t, k] = μ + V diag(αλ / (α²λ + σ²)) z.
+            let gain = (&c.values * alpha) / &var;
+            let shrunk = &z * &gain.insert_axis(Axis(1));
+            means.push(c.vectors.dot(&shrunk) + c.mean.view().insert_axis(Axis(1)));
+        }
+        mix_by_softmax(logits, &means)
+    }
+    // ANCHOR_END: mixture_posterior
+}
+
+/// Softmax down each column of `logits` (`K × N`): the posterior weights $w_k(x_j)$.
+pub fn softmax_columns(mut logits: Array2<f64>) -> Array2<f64> {
+    for mut column in logits.axis_iter_mut(Axis(1)) {
+        let top = column.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
+        column.mapv_inplace(|v| (v - top).exp());
+        let total = column.sum();
+        column /= total;
+    }
+    logits
+}
+
+/// $\sum_k \operatorname{softmax}_k(\text{logits})_j \cdot \text{means}_k[:, j]$ for every column $j$.
+pub fn mix_by_softmax(logits: Array2<f64>, means: &[Array2<f64>]) -> Array2<f64> {
+    let weights = softmax_columns(logits);
+    let mut out = Array2::zeros(means[0].raw_dim());
+    for (w, mean) in weights.axis_iter(Axis(0)).zip(means) {
+        // Row-wise broadcast keeps the d × N arrays in memory order.
+        out.zip_mut_with(&(mean * &w.insert_axis(Axis(0))), |o, m| *o += m);
+    }
+    out
+}

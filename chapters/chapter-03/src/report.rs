@@ -1,0 +1,184 @@
+//! Turns the experiments' data into the report text and the SVG figures.
+
+use std::fmt::Write;
+
+use crate::experiments::{
+    self, CMP_D, CMP_K, CMP_P, CMP_POINTS, Config, ErrorRow, Generation, NEAR, VARIANCE_SAMPLES,
+    VE_HORIZON, VarianceRow,
+};
+use crate::process::Process;
+use shared::Result;
+use shared::plot::{Figure, Style};
+use shared::report::{Table, fixed, heading};
+
+/// What a run produces: the report printed on stdout and the figures.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub report: String,
+    /// `(file name, SVG document)` pairs.
+    pub figures: Vec<(String, String)>,
+}
+
+/// Runs every experiment of the chapter for `config`.
+///
+/// # Errors
+/// Invalid `config` (see [`Config::validate`]).
+pub fn run(config: &Config) -> Result<Output> {
+    config.validate()?;
+    let variance = experiments::variance_check(config.seed)?;
+    let generation = experiments::generation(config)?;
+    let errors = experiments::error_vs_noise(config.seed)?;
+    let mut report = String::new();
+    out_heading(&mut report);
+    write_variance(&mut report, &variance);
+    write_generation(&mut report, config, &generation);
+    write_errors(&mut report, &errors);
+    let figures = vec![
+        (
+            "denoising_progression.svg".to_string(),
+            progression_figure(config, &generation)?,
+        ),
+        ("error_vs_noise.svg".to_string(), error_figure(&errors)?),
+    ];
+    Ok(Output { report, figures })
+}
+
+fn out_heading(out: &mut String) {
+    out.push_str(&heading("Chapter 3: denoising and diffusion"));
+    out.push('\n');
+}
+
+fn write_variance(out: &mut String, rows: &[VarianceRow]) {
+    out.push_str(&heading("1. Sampling N(0, 1) with its exact denoiser"));
+    let _ = writeln!(
+        out,
+        "VP: grid 0.999 -> 0.001, start N(0, 1). VE: uniform grid {VE_HORIZON} -> 0, start N(0, 1 + T^2),\n\
+         last step returns the denoiser's output. The output variance should approach 1 as L grows,\n\
+         with a gap of order 1/L. Sampler = exact gain of the sampler; Monte Carlo = {VARIANCE_SAMPLES} samples.\n"
+    );
+    let mut t = Table::new([
+        "process",
+        "L",
+        "closed form",
+        "sampler",
+        "Monte Carlo",
+        "L x (1 - closed form)",
+    ]);
+    for r in rows {
+        let name = match r.process {
+            Process::VariancePreserving => "VP",
+            Process::VarianceExploding => "VE",
+        };
+        t.row([
+            name.to_string(),
+            r.steps.to_string(),
+            fixed(r.closed_form, 6),
+            fixed(r.sampler, 6),
+            fixed(r.monte_carlo, 3),
+            fixed(r.steps as f64 * (1.0 - r.closed_form), 3),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+}
+
+fn write_generation(out: &mut String, c: &Config, g: &Generation) {
+    out.push_str(&heading(
+        "2. Generalization vs memorization: two lines and a plane in R^3",
+    ));
+    let _ = writeln!(
+        out,
+        "VP sampler, L = {}, {} samples from the same noise. The memorizing denoiser uses {} training\n\
+         points drawn from the mixture. 'Near' means within {NEAR}.\n",
+        c.steps, c.samples, c.train
+    );
+    let mut t = Table::new([
+        "denoiser",
+        "near the subspaces",
+        "near a training point",
+        "median distance to training",
+        "line / line / plane",
+    ]);
+    for s in &g.stats {
+        let props: Vec<String> = s.proportions.iter().map(|p| fixed(*p, 2)).collect();
+        t.row([
+            s.name.to_string(),
+            format!("{}%", fixed(100.0 * s.near_union, 1)),
+            format!("{}%", fixed(100.0 * s.near_training, 1)),
+            fixed(s.median_training_distance, 3),
+            props.join(" / "),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+}
+
+fn write_errors(out: &mut String, rows: &[ErrorRow]) {
+    out.push_str(&heading(
+        "3. Optimal denoiser vs PCA projection vs soft thresholding",
+    ));
+    let _ = writeln!(
+        out,
+        "Data: {CMP_K} coordinate subspaces of dimension {CMP_P} in R^{CMP_D} (so the points are also\n\
+         {CMP_P}-sparse), variance 4 along each direction; {CMP_POINTS} test points, VE noise.\n\
+         PCA: chapter 1, rank {}, fit on {CMP_POINTS} clean points. Soft threshold: chapter 2, tau = sigma sqrt(2 ln D).\n\
+         Mean squared error per point:\n",
+        CMP_K * CMP_P
+    );
+    let mut t = Table::new([
+        "sigma",
+        "noisy",
+        "MMSE (closed form)",
+        "PCA projection",
+        "soft threshold",
+    ]);
+    for r in rows {
+        t.row([
+            fixed(r.sigma, 1),
+            fixed(r.identity, 4),
+            fixed(r.mmse, 4),
+            fixed(r.pca, 4),
+            fixed(r.soft, 4),
+        ]);
+    }
+    let _ = write!(out, "{t}");
+}
+
+fn progression_figure(c: &Config, g: &Generation) -> Result<String> {
+    let project = |x: &ndarray::Array2<f64>| -> Vec<(f64, f64)> {
+        g.view
+            .t()
+            .dot(x)
+            .columns()
+            .into_iter()
+            .map(|p| (p[0], p[1]))
+            .collect()
+    };
+    let mut fig = Figure::new("Closed-form sampler: samples at several steps")
+        .labels("along the first line", "across the plane");
+    for (i, (step, x)) in g.snapshots.iter().enumerate() {
+        fig = fig.with_color(
+            format!("step {step} of {}", c.steps),
+            Style::Points,
+            i,
+            project(x),
+        );
+    }
+    fig.with_color("training points", Style::Points, 3, project(&g.training))
+        .to_svg()
+}
+
+fn error_figure(rows: &[ErrorRow]) -> Result<String> {
+    let series = |f: fn(&ErrorRow) -> f64| rows.iter().map(|r| (r.sigma, f(r))).collect::<Vec<_>>();
+    Figure::new("Denoising error vs noise level")
+        .labels("sigma", "mean squared error per point")
+        .log_x()
+        .log_y()
+        .with(
+            "noisy input (D sigma^2)",
+            Style::Dashed,
+            series(|r| r.identity),
+        )
+        .with("MMSE (closed form)", Style::Line, series(|r| r.mmse))
+        .with("PCA projection (ch. 1)", Style::Line, series(|r| r.pca))
+        .with("soft threshold (ch. 2)", Style::Line, series(|r| r.soft))
+        .to_svg()
+}

@@ -1,0 +1,58 @@
+//! Sampling by iterated denoising (DDIM).
+//!
+//! Start from noise at the largest time and walk down a grid
+//! $t_L > \dots > t_0$. At each step the denoiser guesses the clean point
+//! $\bar x = \mathbb E[x \mid x_{t_\ell}]$, and the next iterate keeps the part
+//! of the current one that is consistent with the smaller noise level:
+//! $$\hat x_{t_{\ell-1}} = \frac{\sigma_{t_{\ell-1}}}{\sigma_{t_\ell}}\,\hat x_{t_\ell} +
+//! \Big(\alpha_{t_{\ell-1}} - \frac{\sigma_{t_{\ell-1}}}{\sigma_{t_\ell}}\alpha_{t_\ell}\Big)\bar x .$$
+//! This is the deterministic sampler of Song et al. (2020); the textbook's
+//! algorithm "sampling using a denoiser" (Ch. 3 §3.2) is the same update.
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::mixture::validate_query;
+use crate::process::{Process, validate_grid};
+use shared::Result;
+
+/// Anything that maps noisy points to estimates of the clean ones.
+pub trait Denoiser {
+    /// The dimension `d`.
+    fn dim(&self) -> usize;
+
+    /// $\mathbb E[x \mid \alpha x + \sigma g = x_t]$ (or an estimate) for every
+    /// column of `x_t` (`d × N`). Callers guarantee `sigma > 0`, `alpha >= 0`,
+    /// `d` rows and finite entries ([`ddim_sample`] checks them).
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64>;
+}
+
+// ANCHOR: ddim
+/// Runs the DDIM sampler from `x_init` (`d × N`, the noisy points at time
+/// `grid[0]`) down the strictly decreasing `grid`, returning the points at the
+/// last time. `observe(ℓ, x)` sees the iterate after each of the `grid.len() - 1` steps.
+///
+/// # Errors
+/// A grid that is too short, not strictly decreasing or outside the process's
+/// domain; a zero noise level anywhere but the last time; `x_init` with the wrong
+/// number of rows or non-finite entries.
+pub fn ddim_sample<D: Denoiser + ?Sized>(
+    denoiser: &D,
+    process: Process,
+    grid: &[f64],
+    x_init: ArrayView2<f64>,
+    mut observe: impl FnMut(usize, ArrayView2<f64>),
+) -> Result<Array2<f64>> {
+    validate_grid(process, grid)?;
+    let mut x = x_init.to_owned();
+    for (step, pair) in grid.windows(2).enumerate() {
+        let (t, s) = (pair[0], pair[1]);
+        let (alpha_t, sigma_t) = (process.alpha(t), process.sigma(t));
+        validate_query(denoiser.dim(), x.view(), alpha_t, sigma_t)?;
+        let clean = denoiser.denoise(x.view(), alpha_t, sigma_t);
+        let keep = process.sigma(s) / sigma_t;
+        x = &x * keep + &clean * (process.alpha(s) - keep * alpha_t);
+        observe(step + 1, x.view());
+    }
+    Ok(x)
+}
+// ANCHOR_END: ddim

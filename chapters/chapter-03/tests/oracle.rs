@@ -1,0 +1,228 @@
+//! Chapter 3 checked against closed forms, the generic mixture formula,
+//! finite differences of the density, and the reference values of the textbook's setting.
+
+use approx::{assert_abs_diff_eq, assert_relative_eq};
+use chapter_03::experiments::{
+    VARIANCE_STEPS, error_vs_noise, generation, variance_check, vp_grid,
+};
+use chapter_03::{
+    Config, Denoiser, Empirical, GaussianMixture, LowRankMixture, Process, ddim_sample,
+    denoiser_to_score, mmse_denoise, score_to_denoiser,
+};
+use ndarray::{Array1, Array2, array};
+use shared::linalg::random_orthonormal;
+use shared::rng::gaussian_matrix;
+use shared::seeded_rng;
+
+fn max_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+    (a - b).iter().fold(0.0f64, |m, d| m.max(d.abs()))
+}
+
+/// Two lines e1 and e2 in R^2 (unit variance), x_t = (1, 0.5): VE at t = 1 gives
+/// x̄ = (0.2733691, 0.1133155); VP at t = 0.6 gives x̄ = (0.5286051, 0.1356975).
+#[test]
+fn two_lines_match_reference_values_in_both_forms() {
+    let mix = LowRankMixture::new(
+        array![0.5, 0.5],
+        vec![array![[1.0], [0.0]], array![[0.0], [1.0]]],
+        vec![1.0, 1.0],
+        0.0,
+    )
+    .unwrap();
+    let x = array![[1.0], [0.5]];
+    for (process, t, want) in [
+        (Process::VarianceExploding, 1.0, [0.2733691, 0.1133155]),
+        (Process::VariancePreserving, 0.6, [0.5286051, 0.1356975]),
+    ] {
+        let (a, s) = (process.alpha(t), process.sigma(t));
+        let closed = mix.denoise(x.view(), a, s);
+        let generic = mmse_denoise(&mix.to_gaussian_mixture(), x.view(), a, s).unwrap();
+        assert!(max_diff(&closed, &generic) < 1e-14);
+        assert_abs_diff_eq!(closed[[0, 0]], want[0], epsilon = 1e-7);
+        assert_abs_diff_eq!(closed[[1, 0]], want[1], epsilon = 1e-7);
+    }
+}
+
+/// The attention-like closed form equals the generic mixture formula on random
+/// low-rank mixtures of mixed ranks, with and without an isotropic floor.
+#[test]
+fn low_rank_closed_form_equals_generic_formula() {
+    let mut rng = seeded_rng(3);
+    let bases = vec![
+        random_orthonormal(&mut rng, 8, 1),
+        random_orthonormal(&mut rng, 8, 3),
+        random_orthonormal(&mut rng, 8, 2),
+    ];
+    for floor in [0.0, 1e-3] {
+        let mix = LowRankMixture::new(
+            array![0.2, 0.5, 0.3],
+            bases.clone(),
+            vec![1.0, 4.0, 2.5],
+            floor,
+        )
+        .unwrap();
+        let generic = mix.to_gaussian_mixture();
+        let x = gaussian_matrix(&mut rng, 8, 20) * 2.0;
+        for process in [Process::VarianceExploding, Process::VariancePreserving] {
+            for t in [0.05, 0.3, 0.9] {
+                let (a, s) = (process.alpha(t), process.sigma(t));
+                let closed = mix.denoise(x.view(), a, s);
+                let general = mmse_denoise(&generic, x.view(), a, s).unwrap();
+                let diff = max_diff(&closed, &general);
+                assert!(diff < 1e-10, "floor {floor}, {process:?}, t {t}: {diff}");
+            }
+        }
+    }
+}
+
+/// Two points ±1 with equal weight (zero covariances): E[x | x_t] = tanh(x_t/t²) (VE).
+#[test]
+fn two_point_prior_gives_tanh() {
+    let mix = GaussianMixture::new(
+        array![0.5, 0.5],
+        array![[1.0, -1.0]],
+        vec![array![[0.0]], array![[0.0]]],
+    )
+    .unwrap();
+    for (x, t, want) in [(0.5, 1.0, 0.4621172), (0.1, 0.5, 0.3799490)] {
+        let got = mmse_denoise(&mix, array![[x]].view(), 1.0, t).unwrap()[[0, 0]];
+        assert_abs_diff_eq!(got, want, epsilon = 1e-7);
+        assert_relative_eq!(got, (x / (t * t)).tanh(), max_relative = 1e-14);
+    }
+}
+
+/// A single Gaussian N(μ, VΛVᵀ) under VE: each eigendirection shrinks by λ/(λ + t²) toward μ.
+#[test]
+fn single_gaussian_shrinks_each_eigendirection() {
+    let v = random_orthonormal(&mut seeded_rng(4), 3, 3);
+    let lambda = array![4.0, 1.0, 0.0];
+    let cov = v.dot(&Array2::from_diag(&lambda)).dot(&v.t());
+    let mu = array![1.0, -2.0, 0.5];
+    let mix = GaussianMixture::new(
+        array![1.0],
+        mu.clone().insert_axis(ndarray::Axis(1)),
+        vec![cov],
+    )
+    .unwrap();
+    let x = array![[3.0], [0.0], [1.0]];
+    let t = 0.7;
+    let got = mmse_denoise(&mix, x.view(), 1.0, t).unwrap();
+    let z = v.t().dot(&(&x.column(0) - &mu));
+    let want = &mu + &v.dot(&(&z * &lambda.mapv(|l| l / (l + t * t))));
+    for i in 0..3 {
+        assert_abs_diff_eq!(got[[i, 0]], want[i], epsilon = 1e-13);
+    }
+}
+
+/// Tweedie both ways: score → denoiser → score is the identity, and the score from
+/// the denoiser equals central finite differences of log p_t.
+#[test]
+fn tweedie_round_trip_and_finite_difference_score() {
+    let mix = LowRankMixture::new(
+        array![0.3, 0.7],
+        vec![
+            random_orthonormal(&mut seeded_rng(5), 3, 1),
+            random_orthonormal(&mut seeded_rng(6), 3, 2),
+        ],
+        vec![2.0, 1.0],
+        0.0,
+    )
+    .unwrap()
+    .to_gaussian_mixture();
+    let prepared = mix.prepare();
+    let x = gaussian_matrix(&mut seeded_rng(7), 3, 5);
+    for process in [Process::VarianceExploding, Process::VariancePreserving] {
+        let (a, s) = (process.alpha(0.5), process.sigma(0.5));
+        let denoised = prepared.denoise(x.view(), a, s);
+        let score = denoiser_to_score(x.view(), denoised.view(), a, s);
+        let back = score_to_denoiser(x.view(), score.view(), a, s);
+        assert!(max_diff(&back, &denoised) < 1e-13);
+        let h = 1e-5;
+        for i in 0..3 {
+            let mut up = x.clone();
+            let mut down = x.clone();
+            up.row_mut(i).mapv_inplace(|v| v + h);
+            down.row_mut(i).mapv_inplace(|v| v - h);
+            let fd: Array1<f64> = (prepared.log_density(up.view(), a, s)
+                - prepared.log_density(down.view(), a, s))
+                / (2.0 * h);
+            for j in 0..5 {
+                assert_relative_eq!(fd[j], score[[i, j]], max_relative = 1e-6, epsilon = 1e-8);
+            }
+        }
+    }
+}
+
+/// The memorizing denoiser returns the nearest training point as σ → 0.
+#[test]
+fn memorizer_returns_nearest_training_point_at_small_noise() {
+    let points = array![[0.0, 1.0, 3.0], [0.0, 1.0, -1.0]];
+    let memorizer = Empirical {
+        points: points.clone(),
+    };
+    let x = array![[0.9, 2.6], [1.2, -0.7]];
+    let got = memorizer.denoise(x.view(), 1.0, 1e-3);
+    assert_eq!(got.column(0), points.column(1));
+    assert_eq!(got.column(1), points.column(2));
+}
+
+/// The variance table matches the reference values: VP 0.727656 / 0.931339 / 0.992476,
+/// VE 0.436454 / 0.854355 / 0.984421, and the sampler's exact gain matches the closed form.
+#[test]
+fn variance_table_matches_reference_values() {
+    let rows = variance_check(0).unwrap();
+    let want = [0.727656, 0.931339, 0.992476, 0.436454, 0.854355, 0.984421];
+    assert_eq!(rows.len(), 2 * VARIANCE_STEPS.len());
+    for (row, w) in rows.iter().zip(want) {
+        assert_abs_diff_eq!(row.closed_form, w, epsilon = 5e-7);
+        assert_relative_eq!(row.sampler, row.closed_form, max_relative = 1e-10);
+        assert_abs_diff_eq!(row.monte_carlo, row.closed_form, epsilon = 0.03);
+    }
+}
+
+/// Generalization vs memorization on two lines and a plane.
+#[test]
+fn closed_form_generalizes_and_memorizer_memorizes() {
+    let g = generation(&Config::default()).unwrap();
+    let (closed, memo) = (&g.stats[0], &g.stats[1]);
+    assert!(closed.near_union >= 0.99, "{closed:?}");
+    assert!(closed.near_training <= 0.2, "{closed:?}");
+    assert!(memo.near_training >= 0.95, "{memo:?}");
+    for p in &closed.proportions {
+        assert!((p - 1.0 / 3.0).abs() < 0.1, "{closed:?}");
+    }
+}
+
+/// The MMSE denoiser beats both baselines at every noise level (it is optimal in expectation).
+#[test]
+fn mmse_beats_pca_and_soft_thresholding() {
+    for row in error_vs_noise(0).unwrap() {
+        assert!(
+            row.mmse < row.pca && row.mmse < row.soft && row.mmse < row.identity,
+            "{row:?}"
+        );
+        assert_relative_eq!(
+            row.identity,
+            32.0 * row.sigma * row.sigma,
+            max_relative = 0.05
+        );
+    }
+}
+
+/// The sampler's VE uniform-grid update is x ← (1 − 1/ℓ) x + (1/ℓ) x̄.
+#[test]
+fn ve_uniform_step_is_a_running_average() {
+    let mix = GaussianMixture::new(array![1.0], array![[0.0]], vec![array![[1.0]]])
+        .unwrap()
+        .prepare();
+    let grid = [3.0, 2.0];
+    let x = array![[1.5]];
+    let out = ddim_sample(&mix, Process::VarianceExploding, &grid, x.view(), |_, _| {}).unwrap();
+    let clean = 1.5 / (1.0 + 9.0);
+    assert_relative_eq!(
+        out[[0, 0]],
+        (2.0 / 3.0) * 1.5 + (1.0 / 3.0) * clean,
+        max_relative = 1e-14
+    );
+    assert_eq!(vp_grid(4).len(), 5);
+}
