@@ -50,7 +50,8 @@ pub fn ddim_sample<D: Denoiser + ?Sized>(
         validate_query(denoiser.dim(), x.view(), alpha_t, sigma_t)?;
         let clean = denoiser.denoise(x.view(), alpha_t, sigma_t);
         let keep = process.sigma(s) / sigma_t;
-        x = &x * keep + &clean * (process.alpha(s) - keep * alpha_t);
+        let mix = process.alpha(s) - keep * alpha_t;
+        x.zip_mut_with(&clean, |x, c| *x = keep * *x + mix * c);
         observe(step + 1, x.view());
     }
     Ok(x)
