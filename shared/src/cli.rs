@@ -11,6 +11,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::{Error, Result};
+use crate::report::Output;
 
 /// Flags every chapter accepts.
 #[derive(Debug, Clone, clap::Args)]
@@ -73,6 +74,15 @@ pub fn parse_args<T: Parser>() -> std::result::Result<T, ExitCode> {
     })
 }
 
+/// A chapter binary's whole `main`: parse `T` with [`parse_args`], then run
+/// `body` under [`run_main`].
+pub fn chapter_main<T: Parser>(body: impl FnOnce(T) -> Result<()>) -> ExitCode {
+    match parse_args::<T>() {
+        Ok(args) => run_main(|| body(args)),
+        Err(code) => code,
+    }
+}
+
 /// Runs a chapter's body; on error prints `error: …` on one line and returns a
 /// nonzero exit code (2 for bad input, 1 for I/O and drawing failures).
 pub fn run_main(body: impl FnOnce() -> Result<()>) -> ExitCode {
@@ -86,6 +96,20 @@ pub fn run_main(body: impl FnOnce() -> Result<()>) -> ExitCode {
             }
         }
     }
+}
+
+/// Prints a chapter's report on stdout and writes its figures to `--out-dir`
+/// (default `target/<chapter>`), naming each file on stderr unless `--quiet`.
+pub fn emit(output: &Output, common: &CommonArgs, chapter: &str) -> Result<()> {
+    print!("{}", output.report);
+    let dir = common.out_dir_or_default(chapter);
+    for (name, svg) in &output.figures {
+        let path = write_file(&dir, name, svg)?;
+        if !common.quiet {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Ok(())
 }
 
 /// Writes `contents` to `dir/name`, creating `dir` if needed.

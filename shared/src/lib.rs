@@ -16,7 +16,10 @@ pub mod linalg;
 pub mod plot;
 pub mod report;
 pub mod rng;
+#[cfg(feature = "testing")]
+pub mod testing;
 
-pub use cli::{CommonArgs, parse_args, run_main};
+pub use cli::{CommonArgs, emit, parse_args, run_main};
 pub use error::{Error, Result};
+pub use report::Output;
 pub use rng::seeded_rng;

@@ -25,6 +25,14 @@ fn strip_negative_zero(s: String) -> String {
     }
 }
 
+/// What a chapter's run produces: the report printed on stdout and the figures.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub report: String,
+    /// `(file name, SVG document)` pairs.
+    pub figures: Vec<(String, String)>,
+}
+
 /// Column alignment in a [`Table`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {

@@ -25,6 +25,7 @@ pub use oja::oja_subspace;
 pub use operator::{Covariance, SymmetricOperator};
 pub use pca::{Pca, pca, top_eigenpairs};
 pub use power::{PowerIteration, power_iteration};
-pub use report::{Output, run};
+pub use report::run;
 pub use shared::Error;
+pub use shared::Output;
 pub use subspace::{SubspaceIteration, subspace_iteration};

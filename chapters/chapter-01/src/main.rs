@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chapter_01::{Config, run};
 use clap::Parser;
-use shared::cli::{CommonArgs, parse_args, run_main, write_file};
+use shared::cli::{CommonArgs, chapter_main, emit};
 
 /// PCA by power iteration: convergence rates, subspace recovery and denoising.
 #[derive(Debug, Parser)]
@@ -27,11 +27,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args::<Args>() {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    run_main(|| {
+    chapter_main(|args: Args| {
         let config = Config {
             dim: args.dim,
             rank: args.rank,
@@ -39,15 +35,6 @@ fn main() -> ExitCode {
             noise: args.noise,
             seed: args.common.seed,
         };
-        let output = run(&config)?;
-        print!("{}", output.report);
-        let dir = args.common.out_dir_or_default("chapter-01");
-        for (name, svg) in &output.figures {
-            let path = write_file(&dir, name, svg)?;
-            if !args.common.quiet {
-                eprintln!("wrote {}", path.display());
-            }
-        }
-        Ok(())
+        emit(&run(&config)?, &args.common, "chapter-01")
     })
 }

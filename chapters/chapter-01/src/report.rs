@@ -9,15 +9,7 @@ use crate::experiments::{
 use shared::data::PlantedSubspace;
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading, sci};
-use shared::{Result, seeded_rng};
-
-/// What a run produces: the report printed on stdout and the figures.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub report: String,
-    /// `(file name, SVG document)` pairs.
-    pub figures: Vec<(String, String)>,
-}
+use shared::{Output, Result, seeded_rng};
 
 /// Runs every experiment of the chapter for `config`.
 ///

@@ -1,9 +1,8 @@
 //! Every error case of the public API, and the binary's handling of bad flags.
 
-use std::process::Command;
-
 use chapter_01::{Config, Error, pca, power_iteration, run, top_eigenpairs};
 use ndarray::{Array2, array};
+use shared::testing::{assert_one_line_error, run_binary};
 
 #[test]
 fn top_eigenpairs_rejects_non_square() {
@@ -111,36 +110,26 @@ fn run_rejects_out_of_range_config() {
     }
 }
 
-fn run_binary(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_chapter-01"))
-        .args(args)
-        .args(["--out-dir", env!("CARGO_TARGET_TMPDIR")])
-        .output()
-        .expect("the chapter-01 binary runs")
-}
-
-fn assert_one_line_error(out: &std::process::Output, mentions: &str) {
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
-    assert!(
-        stderr.starts_with("error: ") && stderr.contains(mentions),
-        "stderr: {stderr}"
+#[test]
+fn binary_rejects_unknown_flag_with_one_line() {
+    assert_one_line_error(
+        &run_binary(env!("CARGO_BIN_EXE_chapter-01"), &["--frobnicate"]),
+        "--frobnicate",
     );
 }
 
 #[test]
-fn binary_rejects_unknown_flag_with_one_line() {
-    assert_one_line_error(&run_binary(&["--frobnicate"]), "--frobnicate");
-}
-
-#[test]
 fn binary_rejects_rank_zero_with_one_line() {
-    assert_one_line_error(&run_binary(&["--rank", "0"]), "--rank");
+    assert_one_line_error(
+        &run_binary(env!("CARGO_BIN_EXE_chapter-01"), &["--rank", "0"]),
+        "--rank",
+    );
 }
 
 #[test]
 fn binary_rejects_non_numeric_noise_with_one_line() {
-    assert_one_line_error(&run_binary(&["--noise", "abc"]), "--noise");
+    assert_one_line_error(
+        &run_binary(env!("CARGO_BIN_EXE_chapter-01"), &["--noise", "abc"]),
+        "--noise",
+    );
 }

@@ -5,23 +5,15 @@
 //! To update after an intended change: `INSTA_UPDATE=always cargo test -p chapter-01 --test book`.
 
 use chapter_01::{Config, run};
-
-fn settings() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../../../book/generated/chapter-01");
-    s.set_prepend_module_to_snapshot(false);
-    s.set_omit_expression(true);
-    s
-}
+use shared::testing::{book_report, book_settings, run_binary};
 
 #[test]
 fn default_run_report_and_figures_match_the_book() {
     let output = run(&Config::default()).expect("the default configuration is valid");
-    settings().bind(|| {
+    book_settings("chapter-01").bind(|| {
         insta::assert_snapshot!("report", output.report);
         for (name, svg) in &output.figures {
-            let name = name.replace(".svg", "");
-            insta::assert_binary_snapshot!(&format!("{name}.svg"), svg.clone().into_bytes());
+            insta::assert_binary_snapshot!(name.as_str(), svg.clone().into_bytes());
         }
     });
 }
@@ -30,22 +22,10 @@ fn default_run_report_and_figures_match_the_book() {
 /// shows (the committed snapshot, which the test above pins to the library).
 #[test]
 fn binary_stdout_equals_the_book_snapshot() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chapter-01"))
-        .args(["--quiet", "--out-dir", env!("CARGO_TARGET_TMPDIR")])
-        .output()
-        .expect("the chapter-01 binary runs");
+    let out = run_binary(env!("CARGO_BIN_EXE_chapter-01"), &["--quiet"]);
     assert!(out.status.success());
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../book/generated/chapter-01/report.snap"
-    );
-    let snapshot = std::fs::read_to_string(path).expect("the report snapshot is committed");
-    let body = snapshot
-        .splitn(3, "---\n")
-        .nth(2)
-        .expect("insta's three-line header");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim_end(),
-        body.trim_end()
+        book_report("chapter-01").trim_end()
     );
 }

@@ -22,6 +22,7 @@ pub mod solvers;
 
 pub use experiments::Config;
 pub use lasso::{kkt_residual, lasso_objective, nonnegative_soft_threshold, soft_threshold};
-pub use report::{Output, run};
+pub use report::run;
 pub use shared::Error;
+pub use shared::Output;
 pub use solvers::{Solution, SolverOptions, fista, fista_nonnegative, ista, ista_book_convention};

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chapter_02::{Config, run};
 use clap::Parser;
-use shared::cli::{CommonArgs, parse_args, run_main, write_file};
+use shared::cli::{CommonArgs, chapter_main, emit};
 
 /// Sparse coding: ISTA and FISTA on the LASSO, dictionary learning, unrolled ISTA.
 #[derive(Debug, Parser)]
@@ -33,11 +33,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args::<Args>() {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    run_main(|| {
+    chapter_main(|args: Args| {
         let config = Config {
             measurements: args.measurements,
             atoms: args.atoms,
@@ -47,15 +43,6 @@ fn main() -> ExitCode {
             noise: args.noise,
             seed: args.common.seed,
         };
-        let output = run(&config)?;
-        print!("{}", output.report);
-        let dir = args.common.out_dir_or_default("chapter-02");
-        for (name, svg) in &output.figures {
-            let path = write_file(&dir, name, svg)?;
-            if !args.common.quiet {
-                eprintln!("wrote {}", path.display());
-            }
-        }
-        Ok(())
+        emit(&run(&config)?, &args.common, "chapter-02")
     })
 }

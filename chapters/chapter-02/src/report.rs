@@ -8,17 +8,9 @@ use crate::experiments::{
     LISTA_N, LISTA_STEPS, LISTA_TEST, LISTA_TRAIN, SENSING_ITERS, Sensing, TinyInstance, Unrolled,
     bounds,
 };
-use shared::Result;
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading, sci};
-
-/// What a run produces: the report printed on stdout and the figures.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub report: String,
-    /// `(file name, SVG document)` pairs.
-    pub figures: Vec<(String, String)>,
-}
+use shared::{Output, Result};
 
 /// Runs every experiment of the chapter for `config`.
 ///

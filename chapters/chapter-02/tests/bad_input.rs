@@ -1,9 +1,8 @@
 //! Every error case of the public API, and the binary's handling of bad flags.
 
-use std::process::Command;
-
 use chapter_02::{Config, Error, SolverOptions, fista, ista, lasso_objective, run};
 use ndarray::{Array2, array};
+use shared::testing::{assert_one_line_error, run_binary};
 
 fn ok_a() -> Array2<f64> {
     array![[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]]
@@ -102,31 +101,18 @@ fn run_rejects_out_of_range_config() {
     }
 }
 
-fn run_binary(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_chapter-02"))
-        .args(args)
-        .args(["--out-dir", env!("CARGO_TARGET_TMPDIR")])
-        .output()
-        .expect("the chapter-02 binary runs")
-}
-
-fn assert_one_line_error(out: &std::process::Output, mentions: &str) {
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
-    assert!(
-        stderr.starts_with("error: ") && stderr.contains(mentions),
-        "stderr: {stderr}"
+#[test]
+fn binary_rejects_unknown_flag_with_one_line() {
+    assert_one_line_error(
+        &run_binary(env!("CARGO_BIN_EXE_chapter-02"), &["--bogus"]),
+        "--bogus",
     );
 }
 
 #[test]
-fn binary_rejects_unknown_flag_with_one_line() {
-    assert_one_line_error(&run_binary(&["--bogus"]), "--bogus");
-}
-
-#[test]
 fn binary_rejects_negative_lambda_with_one_line() {
-    assert_one_line_error(&run_binary(&["--lambda=-1"]), "--lambda");
+    assert_one_line_error(
+        &run_binary(env!("CARGO_BIN_EXE_chapter-02"), &["--lambda=-1"]),
+        "--lambda",
+    );
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chapter_03::{Config, run};
 use clap::Parser;
-use shared::cli::{CommonArgs, parse_args, run_main, write_file};
+use shared::cli::{CommonArgs, chapter_main, emit};
 
 /// Denoising and diffusion: the exact denoiser, the sampler, memorization.
 #[derive(Debug, Parser)]
@@ -24,26 +24,13 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args::<Args>() {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    run_main(|| {
+    chapter_main(|args: Args| {
         let config = Config {
             samples: args.samples,
             steps: args.steps,
             train: args.train,
             seed: args.common.seed,
         };
-        let output = run(&config)?;
-        print!("{}", output.report);
-        let dir = args.common.out_dir_or_default("chapter-03");
-        for (name, svg) in &output.figures {
-            let path = write_file(&dir, name, svg)?;
-            if !args.common.quiet {
-                eprintln!("wrote {}", path.display());
-            }
-        }
-        Ok(())
+        emit(&run(&config)?, &args.common, "chapter-03")
     })
 }

@@ -205,24 +205,41 @@ pub fn validate_query(dim: usize, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) 
     ensure_finite("x_t", x_t.iter())
 }
 
+impl Component {
+    /// In the eigenbasis of $\Sigma_k$: the coordinates $z = V^\top(x_t - \alpha\mu_k)$
+    /// of every column, the variances $\alpha^2\lambda_i + \sigma^2$ of $C_k$, and the
+    /// log-likelihood $\log\pi_k - \frac12\log\det C_k - \frac12 z^\top(\alpha^2\Lambda + \sigma^2)^{-1}z$
+    /// of every column up to the common $-\frac d2\log 2\pi$.
+    fn terms(
+        &self,
+        x_t: ArrayView2<f64>,
+        alpha: f64,
+        sigma: f64,
+    ) -> (Array2<f64>, Array1<f64>, Array1<f64>) {
+        let z = self
+            .vectors
+            .t()
+            .dot(&(&x_t - &(&self.mean * alpha).insert_axis(Axis(1))));
+        let var = self.values.mapv(|l| alpha * alpha * l + sigma * sigma);
+        let log_det: f64 = var.iter().map(|v| v.ln()).sum();
+        let quad = z.map_axis(Axis(0), |col| {
+            col.iter().zip(&var).map(|(zi, v)| zi * zi / v).sum::<f64>()
+        });
+        let log_likelihood = quad.mapv(|q| self.log_weight - 0.5 * log_det - 0.5 * q);
+        (z, var, log_likelihood)
+    }
+}
+
 impl PreparedMixture {
     /// $\log p_t(x_t) = \log \sum_k \pi_k \mathcal N(x_t; \alpha\mu_k, \alpha^2\Sigma_k + \sigma^2 I)$
     /// for every column of `x_t` (used to check Tweedie's formula by finite differences).
     pub fn log_density(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array1<f64> {
-        let d = self.dim as f64;
+        let normalizer = 0.5 * self.dim as f64 * (2.0 * std::f64::consts::PI).ln();
         let mut logits = Array2::zeros((self.components.len(), x_t.ncols()));
         for (k, c) in self.components.iter().enumerate() {
-            let z = c
-                .vectors
-                .t()
-                .dot(&(&x_t - &(&c.mean * alpha).insert_axis(Axis(1))));
-            let var = c.values.mapv(|l| alpha * alpha * l + sigma * sigma);
-            let log_det: f64 = var.iter().map(|v| v.ln()).sum();
-            for (j, col) in z.axis_iter(Axis(1)).enumerate() {
-                let quad: f64 = col.iter().zip(&var).map(|(zi, v)| zi * zi / v).sum();
-                logits[[k, j]] =
-                    c.log_weight - 0.5 * (log_det + quad + d * (2.0 * std::f64::consts::PI).ln());
-            }
+            logits
+                .row_mut(k)
+                .assign(&(c.terms(x_t, alpha, sigma).2 - normalizer));
         }
         logits.map_axis(Axis(0), |col| {
             let top = col.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
@@ -238,21 +255,11 @@ impl Denoiser for PreparedMixture {
 
     // ANCHOR: mixture_posterior
     fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64> {
-        let n = x_t.ncols();
-        let mut logits = Array2::zeros((self.components.len(), n));
+        let mut logits = Array2::zeros((self.components.len(), x_t.ncols()));
         let mut means = Vec::with_capacity(self.components.len());
         for (k, c) in self.components.iter().enumerate() {
-            // Coordinates of x_t − αμ in the eigenbasis, and the variances of C_k there.
-            let z = c
-                .vectors
-                .t()
-                .dot(&(&x_t - &(&c.mean * alpha).insert_axis(Axis(1))));
-            let var = c.values.mapv(|l| alpha * alpha * l + sigma * sigma);
-            let log_det: f64 = var.iter().map(|v| v.ln()).sum();
-            for (j, col) in z.axis_iter(Axis(1)).enumerate() {
-                let quad: f64 = col.iter().zip(&var).map(|(zi, v)| zi * zi / v).sum();
-                logits[[k, j]] = c.log_weight - 0.5 * log_det - 0.5 * quad;
-            }
+            let (z, var, log_likelihood) = c.terms(x_t, alpha, sigma);
+            logits.row_mut(k).assign(&log_likelihood);
             // E[x | x_t, k] = μ + V diag(αλ / (α²λ + σ²)) z.
             let gain = (&c.values * alpha) / &var;
             let shrunk = &z * &gain.insert_axis(Axis(1));

@@ -7,17 +7,9 @@ use crate::experiments::{
     VE_HORIZON, VarianceRow,
 };
 use crate::process::Process;
-use shared::Result;
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading};
-
-/// What a run produces: the report printed on stdout and the figures.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub report: String,
-    /// `(file name, SVG document)` pairs.
-    pub figures: Vec<(String, String)>,
-}
+use shared::{Output, Result};
 
 /// Runs every experiment of the chapter for `config`.
 ///

@@ -1,11 +1,10 @@
 //! Every error case of the public API, and the binary's handling of bad flags.
 
-use std::process::Command;
-
 use chapter_03::{
     Config, Error, GaussianMixture, Process, ddim_sample, mmse_denoise, run, uniform_grid,
 };
 use ndarray::{Array2, array};
+use shared::testing::{assert_one_line_error, run_binary};
 
 fn unit() -> GaussianMixture {
     GaussianMixture::new(array![1.0], array![[0.0]], vec![array![[1.0]]]).unwrap()
@@ -136,31 +135,18 @@ fn run_rejects_out_of_range_config() {
     }
 }
 
-fn run_binary(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_chapter-03"))
-        .args(args)
-        .args(["--out-dir", env!("CARGO_TARGET_TMPDIR")])
-        .output()
-        .expect("the chapter-03 binary runs")
-}
-
-fn assert_one_line_error(out: &std::process::Output, mentions: &str) {
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
-    assert!(
-        stderr.starts_with("error: ") && stderr.contains(mentions),
-        "stderr: {stderr}"
+#[test]
+fn binary_rejects_unknown_flag_with_one_line() {
+    assert_one_line_error(
+        &run_binary(env!("CARGO_BIN_EXE_chapter-03"), &["--nope"]),
+        "--nope",
     );
 }
 
 #[test]
-fn binary_rejects_unknown_flag_with_one_line() {
-    assert_one_line_error(&run_binary(&["--nope"]), "--nope");
-}
-
-#[test]
 fn binary_rejects_zero_steps_with_one_line() {
-    assert_one_line_error(&run_binary(&["--steps", "0"]), "--steps");
+    assert_one_line_error(
+        &run_binary(env!("CARGO_BIN_EXE_chapter-03"), &["--steps", "0"]),
+        "--steps",
+    );
 }
