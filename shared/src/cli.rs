@@ -35,17 +35,19 @@ impl CommonArgs {
             .unwrap_or_else(|| Path::new("target").join(chapter))
     }
 
-    /// A progress bar on stderr, hidden with `--quiet`, under CI, or when
-    /// stderr is not a terminal.
-    pub fn progress(&self, steps: u64) -> ProgressBar {
+    /// A spinner on stderr while the experiments run, hidden with `--quiet`,
+    /// under CI, or when stderr is not a terminal (indicatif's default), so it
+    /// never reaches the report on stdout.
+    pub fn spinner(&self, message: &'static str) -> ProgressBar {
         let hidden = self.quiet || std::env::var_os("CI").is_some_and(|v| v != "false" && v != "0");
         if hidden {
             return ProgressBar::hidden();
         }
-        let bar = ProgressBar::new(steps);
-        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+        let bar = ProgressBar::new_spinner().with_message(message);
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
             bar.set_style(style);
         }
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
     }
 }
@@ -102,6 +104,10 @@ pub fn run_main(body: impl FnOnce() -> Result<()>) -> ExitCode {
 /// (default `target/<chapter>`), naming each file on stderr unless `--quiet`.
 pub fn emit(output: &Output, common: &CommonArgs, chapter: &str) -> Result<()> {
     print!("{}", output.report);
+    std::io::Write::flush(&mut std::io::stdout()).map_err(|source| Error::Io {
+        path: "<stdout>".into(),
+        source,
+    })?;
     let dir = common.out_dir_or_default(chapter);
     for (name, svg) in &output.figures {
         let path = write_file(&dir, name, svg)?;

@@ -35,6 +35,9 @@ fn main() -> ExitCode {
             noise: args.noise,
             seed: args.common.seed,
         };
-        emit(&run(&config)?, &args.common, "chapter-01")
+        let spinner = args.common.spinner("running the experiments");
+        let output = run(&config);
+        spinner.finish_and_clear();
+        emit(&output?, &args.common, "chapter-01")
     })
 }

@@ -31,6 +31,9 @@ fn main() -> ExitCode {
             train: args.train,
             seed: args.common.seed,
         };
-        emit(&run(&config)?, &args.common, "chapter-03")
+        let spinner = args.common.spinner("running the experiments");
+        let output = run(&config);
+        spinner.finish_and_clear();
+        emit(&output?, &args.common, "chapter-03")
     })
 }
