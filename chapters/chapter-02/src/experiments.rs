@@ -181,7 +181,7 @@ pub fn sensing(c: &Config) -> Result<Sensing> {
         c.lambda,
         &SolverOptions {
             max_iters: 100_000,
-            tol: 1e-13,
+            tol: 1e-10,
         },
     )?;
     let x_star = polish(a.view(), y.view(), rough.x.view(), c.lambda);
@@ -295,33 +295,29 @@ pub fn unrolled(seed: u64) -> Result<Unrolled> {
     let a = unit_column_matrix(&mut rng, LISTA_M, LISTA_N);
     let mut signals = |count| {
         let y = a.dot(&sparse_codes(&mut rng, LISTA_N, LISTA_SPARSITY, count));
-        let target = fista(
-            a.view(),
-            y.view(),
-            LISTA_LAMBDA,
-            &SolverOptions {
-                max_iters: 100_000,
-                tol: 1e-14,
-            },
-        );
-        target.map(|t| (y, t))
+        let options = SolverOptions {
+            max_iters: 100_000,
+            tol: 1e-10,
+        };
+        let rough = fista(a.view(), y.view(), LISTA_LAMBDA, &options)?;
+        let target = polish(a.view(), y.view(), rough.x.view(), LISTA_LAMBDA);
+        Ok::<_, shared::Error>((y, target, rough.lipschitz))
     };
-    let (y_train, train_target) = signals(LISTA_TRAIN)?;
-    let (y_test, test_target) = signals(LISTA_TEST)?;
-    let l = train_target.lipschitz;
-    let ista_error = ista_errors(a.view(), y_test.view(), test_target.x.view(), l);
+    let (y_train, train_target, l) = signals(LISTA_TRAIN)?;
+    let (y_test, test_target, _) = signals(LISTA_TEST)?;
+    let ista_error = ista_errors(a.view(), y_test.view(), test_target.view(), l);
     let mut lista = Vec::new();
     for depth in LISTA_DEPTHS {
         let mut net = Lista::from_ista(a.view(), LISTA_LAMBDA, l, depth);
         let losses = train(
             &mut net,
             y_train.view(),
-            train_target.x.view(),
+            train_target.view(),
             LISTA_LR,
             LISTA_STEPS,
         );
-        let after = net.loss(y_train.view(), train_target.x.view());
-        let test = relative_error(net.forward(y_test.view()).view(), test_target.x.view());
+        let after = net.loss(y_train.view(), train_target.view());
+        let test = relative_error(net.forward(y_test.view()).view(), test_target.view());
         lista.push((depth, losses[0], after, test));
     }
     Ok(Unrolled { ista_error, lista })
