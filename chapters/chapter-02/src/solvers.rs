@@ -263,9 +263,6 @@ fn solve(
     })
 }
 
-/// Signals handled by one rayon task: enough work to pay for the hand-off.
-const SIGNALS_PER_TASK: usize = 64;
-
 /// One (F)ISTA iteration for every signal; returns the summed objective, the
 /// largest KKT residual at the new iterates (infinite unless `check_kkt`) and
 /// whether any entry changed.
@@ -274,7 +271,6 @@ fn step(p: &Problem, rows: &mut Rows, prox: Prox, beta: f64, check_kkt: bool) ->
         .x
         .axis_iter_mut(Axis(0))
         .into_par_iter()
-        .with_min_len(SIGNALS_PER_TASK)
         .zip(rows.x_prev.axis_iter_mut(Axis(0)))
         .zip(rows.gx.axis_iter(Axis(0)))
         .zip(rows.gx_prev.axis_iter(Axis(0)))
@@ -290,7 +286,6 @@ fn step(p: &Problem, rows: &mut Rows, prox: Prox, beta: f64, check_kkt: bool) ->
         .x
         .axis_iter(Axis(0))
         .into_par_iter()
-        .with_min_len(SIGNALS_PER_TASK)
         .zip(rows.gx.axis_iter(Axis(0)))
         .zip(p.atb.axis_iter(Axis(0)))
         .zip(p.half_y_sq.as_slice().expect("contiguous"))
