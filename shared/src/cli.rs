@@ -100,6 +100,18 @@ pub fn run_main(body: impl FnOnce() -> Result<()>) -> ExitCode {
     }
 }
 
+/// Runs a chapter's experiments under a [`CommonArgs::spinner`], then [`emit`]s the output.
+pub fn run_and_emit(
+    common: &CommonArgs,
+    chapter: &str,
+    run: impl FnOnce() -> Result<Output>,
+) -> Result<()> {
+    let spinner = common.spinner("running the experiments");
+    let output = run();
+    spinner.finish_and_clear();
+    emit(&output?, common, chapter)
+}
+
 /// Prints a chapter's report on stdout and writes its figures to `--out-dir`
 /// (default `target/<chapter>`), naming each file on stderr unless `--quiet`.
 pub fn emit(output: &Output, common: &CommonArgs, chapter: &str) -> Result<()> {

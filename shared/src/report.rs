@@ -18,6 +18,16 @@ pub fn sci(x: f64, digits: usize) -> String {
     strip_negative_zero(s)
 }
 
+/// `"< 1e-8"` when `x` is below `threshold` (the digits down there depend on
+/// the CPU's floating-point kernels), otherwise `x` in scientific notation.
+pub fn sci_or_below(x: f64, threshold: f64) -> String {
+    if x < threshold {
+        format!("< {}", sci(threshold, 0))
+    } else {
+        sci(x, 2)
+    }
+}
+
 fn strip_negative_zero(s: String) -> String {
     match s.strip_prefix('-') {
         Some(rest) if rest.chars().all(|c| matches!(c, '0' | '.' | 'e')) => rest.to_string(),

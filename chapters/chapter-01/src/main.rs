@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chapter_01::{Config, run};
 use clap::Parser;
-use shared::cli::{CommonArgs, chapter_main, emit};
+use shared::cli::{CommonArgs, chapter_main, run_and_emit};
 
 /// PCA by power iteration: convergence rates, subspace recovery and denoising.
 #[derive(Debug, Parser)]
@@ -35,9 +35,6 @@ fn main() -> ExitCode {
             noise: args.noise,
             seed: args.common.seed,
         };
-        let spinner = args.common.spinner("running the experiments");
-        let output = run(&config);
-        spinner.finish_and_clear();
-        emit(&output?, &args.common, "chapter-01")
+        run_and_emit(&args.common, "chapter-01", || run(&config))
     })
 }

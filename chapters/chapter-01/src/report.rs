@@ -8,7 +8,7 @@ use crate::experiments::{
 };
 use shared::data::PlantedSubspace;
 use shared::plot::{Figure, Style};
-use shared::report::{Table, fixed, heading, sci};
+use shared::report::{Table, fixed, heading, sci, sci_or_below};
 use shared::{Output, Result, seeded_rng};
 
 /// Runs every experiment of the chapter for `config`.
@@ -144,7 +144,7 @@ fn write_recovery(out: &mut String, c: &Config, rec: &Recovery) {
             m.name.to_string(),
             values,
             m.work.clone(),
-            below(m.to_reference, 1e-8),
+            sci_or_below(m.to_reference, 1e-8),
             fixed(m.to_truth, 4),
         ]);
     }
@@ -187,16 +187,6 @@ fn write_denoising(out: &mut String, c: &Config, rows: &[Denoising]) {
         ]);
     }
     let _ = write!(out, "{t}");
-}
-
-/// `"< 1e-8"` when `x` is below `threshold` (the digits below it depend on
-/// the CPU's floating-point kernels), otherwise `x` in scientific notation.
-fn below(x: f64, threshold: f64) -> String {
-    if x < threshold {
-        format!("< {}", sci(threshold, 0))
-    } else {
-        sci(x, 2)
-    }
 }
 
 fn convergence_figure(rates: &[RateCheck]) -> Result<String> {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chapter_02::{Config, run};
 use clap::Parser;
-use shared::cli::{CommonArgs, chapter_main, emit};
+use shared::cli::{CommonArgs, chapter_main, run_and_emit};
 
 /// Sparse coding: ISTA and FISTA on the LASSO, dictionary learning, unrolled ISTA.
 #[derive(Debug, Parser)]
@@ -43,9 +43,6 @@ fn main() -> ExitCode {
             noise: args.noise,
             seed: args.common.seed,
         };
-        let spinner = args.common.spinner("running the experiments");
-        let output = run(&config);
-        spinner.finish_and_clear();
-        emit(&output?, &args.common, "chapter-02")
+        run_and_emit(&args.common, "chapter-02", || run(&config))
     })
 }

@@ -9,7 +9,7 @@ use crate::experiments::{
     bounds,
 };
 use shared::plot::{Figure, Style};
-use shared::report::{Table, fixed, heading, sci};
+use shared::report::{Table, fixed, heading, sci, sci_or_below};
 use shared::{Output, Result};
 
 /// Runs every experiment of the chapter for `config`.
@@ -120,7 +120,7 @@ fn write_sensing(out: &mut String, c: &Config, s: &Sensing) {
         iters(s.iters_to_1e6.1),
         fixed(100.0 * s.support_recall, 1),
         fixed(100.0 * s.support_recovered, 0),
-        below(s.kkt, 1e-12),
+        sci_or_below(s.kkt, 1e-12),
     );
 }
 
@@ -130,14 +130,6 @@ fn gap(g: f64, optimum: f64) -> String {
         "< 1e-12 F*".to_string()
     } else {
         sci(g, 2)
-    }
-}
-
-fn below(x: f64, threshold: f64) -> String {
-    if x < threshold {
-        format!("< {}", sci(threshold, 0))
-    } else {
-        sci(x, 2)
     }
 }
 

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chapter_03::{Config, run};
 use clap::Parser;
-use shared::cli::{CommonArgs, chapter_main, emit};
+use shared::cli::{CommonArgs, chapter_main, run_and_emit};
 
 /// Denoising and diffusion: the exact denoiser, the sampler, memorization.
 #[derive(Debug, Parser)]
@@ -31,9 +31,6 @@ fn main() -> ExitCode {
             train: args.train,
             seed: args.common.seed,
         };
-        let spinner = args.common.spinner("running the experiments");
-        let output = run(&config);
-        spinner.finish_and_clear();
-        emit(&output?, &args.common, "chapter-03")
+        run_and_emit(&args.common, "chapter-03", || run(&config))
     })
 }
