@@ -1,6 +1,6 @@
 //! Small dense linear-algebra helpers shared by the chapters.
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 
 use crate::rng::{Rng, gaussian_matrix};
 
@@ -62,12 +62,6 @@ pub fn orthogonality_error(q: ArrayView2<f64>) -> f64 {
     gram.indexed_iter()
         .map(|((i, j), v)| (v - if i == j { 1.0 } else { 0.0 }).abs())
         .fold(0.0, f64::max)
-}
-
-/// Column means of the rows: the sample mean of `D × N` data.
-pub fn column_mean(x: ArrayView2<f64>) -> ndarray::Array1<f64> {
-    x.mean_axis(Axis(1))
-        .expect("callers pass at least one sample")
 }
 
 #[cfg(test)]
