@@ -42,6 +42,23 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// An iterative method stopped at its iteration cap without meeting its
+    /// stopping rule; the partial result is not returned as an answer.
+    #[error(
+        "{algorithm} did not converge in {iterations} iterations (residual {residual:.3e}, tolerance {tolerance:.0e}); the input may be ill-conditioned"
+    )]
+    NotConverged {
+        algorithm: &'static str,
+        iterations: usize,
+        residual: f64,
+        tolerance: f64,
+    },
+    /// A computation overflowed or produced NaN although its input was finite.
+    #[error("{algorithm} produced non-finite values: {detail}")]
+    NumericalFailure {
+        algorithm: &'static str,
+        detail: String,
+    },
     /// A figure could not be drawn.
     #[error("could not draw figure {name}: {message}")]
     Plot { name: String, message: String },
@@ -70,6 +87,38 @@ impl Error {
     }
 }
 
+/// Fails with [`Error::NumericalFailure`] if any entry of a computed result is
+/// NaN or infinite (for outputs; inputs get [`ensure_finite`]).
+pub fn ensure_finite_output<'a>(
+    algorithm: &'static str,
+    what: &str,
+    values: impl IntoIterator<Item = &'a f64>,
+) -> Result<()> {
+    if values.into_iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::NumericalFailure {
+            algorithm,
+            detail: format!("{what} overflowed or is NaN; rescale the input"),
+        })
+    }
+}
+
+/// The largest of `values`, propagating NaN (unlike `f64::max`, which drops it):
+/// a NaN anywhere gives NaN, an empty input gives `f64::NEG_INFINITY`.
+pub fn nan_max(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(f64::NEG_INFINITY, nan_max2)
+}
+
+/// `max(a, b)` that returns NaN if either is NaN.
+pub fn nan_max2(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
 /// Fails with [`Error::NonFinite`] if any entry is NaN or infinite.
 pub fn ensure_finite<'a>(
     name: &'static str,
@@ -79,5 +128,19 @@ pub fn ensure_finite<'a>(
         Ok(())
     } else {
         Err(Error::NonFinite { name })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_max_propagates_nan_where_f64_max_drops_it() {
+        assert_eq!(f64::NAN.max(1.0), 1.0);
+        assert!(nan_max([1.0, f64::NAN, 3.0]).is_nan());
+        assert!(nan_max([f64::NAN]).is_nan());
+        assert_eq!(nan_max([1.0, 3.0, 2.0]), 3.0);
+        assert_eq!(nan_max([]), f64::NEG_INFINITY);
     }
 }

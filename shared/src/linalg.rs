@@ -2,6 +2,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use crate::error::nan_max;
 use crate::rng::{Rng, gaussian_matrix};
 
 /// Orthonormalizes the columns of `a` in place by modified Gram–Schmidt, run twice
@@ -35,6 +36,104 @@ pub fn orthonormalize_columns(a: &mut Array2<f64>) -> Vec<f64> {
     diag
 }
 
+/// Relative size below which a column counts as dependent on the earlier ones
+/// in [`orthonormalize_columns_completing`]: what is left of it after projection
+/// is rounding noise, not a direction.
+pub const DEPENDENCE_TOL: f64 = 1e-10;
+
+/// Orthonormalizes the columns of `a` in place (Gram–Schmidt, each column
+/// projected twice), replacing every column that is numerically dependent on
+/// the earlier ones, zero or non-finite by a random direction orthogonal to
+/// them, drawn from `rng`. The result always has orthonormal columns.
+///
+/// Normalizing what is left of a dependent column would turn rounding noise
+/// into a "direction" that is not orthogonal to anything in particular; in
+/// subspace iteration on a rank-deficient matrix that noise never settles.
+///
+/// Returns the indices of the replaced columns.
+///
+/// # Shapes
+/// `a: D × k` with `k ≤ D` (extra columns beyond `D` are set to zero).
+pub fn orthonormalize_columns_completing(a: &mut Array2<f64>, rng: &mut Rng) -> Vec<usize> {
+    let mut replaced = Vec::new();
+    for j in 0..a.ncols() {
+        let before = column_norm(a, j);
+        project_out_earlier(a, j);
+        let after = column_norm(a, j);
+        let dependent = !(before.is_finite() && after > DEPENDENCE_TOL * before);
+        if dependent {
+            replaced.push(j);
+            fill_orthogonal(a, j, rng);
+        } else {
+            a.column_mut(j).mapv_inplace(|v| v / after);
+        }
+    }
+    replaced
+}
+
+fn column_norm(a: &Array2<f64>, j: usize) -> f64 {
+    let col = a.column(j);
+    col.dot(&col).sqrt()
+}
+
+/// Removes from column `j` its components along columns `0..j` (twice).
+fn project_out_earlier(a: &mut Array2<f64>, j: usize) {
+    for _ in 0..2 {
+        for i in 0..j {
+            let (qi, mut aj) = a.multi_slice_mut((ndarray::s![.., i], ndarray::s![.., j]));
+            let r = qi.dot(&aj);
+            aj.scaled_add(-r, &qi);
+        }
+    }
+}
+
+/// Column `j` becomes a random unit vector orthogonal to columns `0..j`
+/// (zero if they already span everything).
+fn fill_orthogonal(a: &mut Array2<f64>, j: usize, rng: &mut Rng) {
+    let d = a.nrows();
+    for _ in 0..8 {
+        a.column_mut(j).assign(&gaussian_matrix(rng, d, 1).column(0));
+        let before = column_norm(a, j);
+        project_out_earlier(a, j);
+        let after = column_norm(a, j);
+        if after > 1e-3 * before {
+            a.column_mut(j).mapv_inplace(|v| v / after);
+            return;
+        }
+    }
+    a.column_mut(j).fill(0.0);
+}
+
+/// $x \cdot 2^e$, exact unless the result overflows or underflows (it is
+/// computed in steps, so $2^e$ itself need not be representable).
+pub fn ldexp(mut x: f64, mut e: i32) -> f64 {
+    const STEP: i32 = 1000;
+    while e > STEP {
+        x *= 2f64.powi(STEP);
+        e -= STEP;
+    }
+    while e < -STEP {
+        x *= 2f64.powi(-STEP);
+        e += STEP;
+    }
+    x * 2f64.powi(e)
+}
+
+/// The exponent $e$ with $2^e$ nearest the largest finite magnitude in `values`
+/// (0 if there is none or all are 0): scaling by $2^{-e}$ ([`ldexp`]) is exact and
+/// brings the entries near 1, away from overflow and the subnormal range.
+pub fn magnitude_exponent<'a>(values: impl IntoIterator<Item = &'a f64>) -> i32 {
+    let largest = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    if largest == 0.0 {
+        0
+    } else {
+        largest.log2().round() as i32
+    }
+}
+
 /// A `D × k` matrix with orthonormal columns, uniformly distributed (Haar)
 /// on the Stiefel manifold: Gram–Schmidt applied to a Gaussian matrix.
 pub fn random_orthonormal(rng: &mut Rng, d: usize, k: usize) -> Array2<f64> {
@@ -56,12 +155,13 @@ pub fn subspace_distance(a: ArrayView2<f64>, b: ArrayView2<f64>) -> f64 {
     residual.iter().map(|v| v * v).sum::<f64>().sqrt()
 }
 
-/// Largest absolute deviation of `QᵀQ` from the identity.
+/// Largest absolute deviation of `QᵀQ` from the identity (NaN if `q` holds NaN).
 pub fn orthogonality_error(q: ArrayView2<f64>) -> f64 {
     let gram = q.t().dot(&q);
-    gram.indexed_iter()
-        .map(|((i, j), v)| (v - if i == j { 1.0 } else { 0.0 }).abs())
-        .fold(0.0, f64::max)
+    let deviations = gram
+        .indexed_iter()
+        .map(|((i, j), v)| (v - if i == j { 1.0 } else { 0.0 }).abs());
+    nan_max(deviations.chain([0.0]))
 }
 
 #[cfg(test)]
@@ -69,6 +169,36 @@ mod tests {
     use super::*;
     use crate::rng::seeded_rng;
     use approx::assert_abs_diff_eq;
+
+    #[test]
+    fn completing_gram_schmidt_replaces_dependent_columns_by_orthogonal_ones() {
+        // Columns 2 and 3 lie in the span of column 1 up to rounding noise; column 4 is NaN.
+        let mut a = ndarray::array![
+            [1.0, 2.0, 3.0 + 1e-17, f64::NAN],
+            [1.0, 2.0, 3.0, 0.0],
+            [0.0, 0.0, 1e-20, 0.0],
+            [0.0, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0]
+        ];
+        let replaced = orthonormalize_columns_completing(&mut a, &mut crate::rng::seeded_rng(1));
+        assert_eq!(replaced, vec![1, 2, 3]);
+        assert!(orthogonality_error(a.view()) < 1e-14);
+        assert_abs_diff_eq!(a[[0, 0]], 0.5f64.sqrt(), epsilon = 1e-15);
+    }
+
+    #[test]
+    fn ldexp_is_exact_across_the_whole_exponent_range() {
+        assert_eq!(ldexp(3e-310, 1028), 3e-310 * 2f64.powi(1000) * 2f64.powi(28));
+        assert_eq!(ldexp(ldexp(1.5e300, -2000), 2000), 1.5e300);
+        assert_eq!(magnitude_exponent(&[1e-310, -3.0, f64::NAN]), 2);
+        assert_eq!(magnitude_exponent(&[0.0]), 0);
+    }
+
+    #[test]
+    fn orthogonality_error_is_nan_for_nan_input() {
+        let q = ndarray::array![[1.0, 0.0], [0.0, f64::NAN]];
+        assert!(orthogonality_error(q.view()).is_nan());
+    }
 
     #[test]
     fn gram_schmidt_gives_orthonormal_columns() {

@@ -10,6 +10,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::operator::{Covariance, SymmetricOperator};
 use crate::subspace::{SubspaceIteration, subspace_iteration};
 use shared::error::ensure_finite;
+use shared::linalg::{ldexp, magnitude_exponent};
 use shared::rng::gaussian_matrix;
 use shared::{Error, Result, seeded_rng};
 
@@ -29,9 +30,16 @@ pub const SYMMETRY_TOL: f64 = 1e-9;
 /// from a ChaCha8 generator seeded with `seed`; an indefinite `m` is shifted by
 /// its Gershgorin lower bound so the largest eigenvalues dominate.
 ///
+/// The matrix is first scaled by a power of two (exact) so that its largest
+/// entry has magnitude about 1: entries near the overflow or subnormal range
+/// work, and eigenvalues that do not fit in an `f64` are an error.
+///
 /// # Errors
 /// `m` not square, not symmetric (relative asymmetry above 1e-9), containing
-/// NaN or infinity, `k = 0` or `k > d`.
+/// NaN or infinity, `k = 0` or `k > d`; [`Error::NotConverged`] if the
+/// residuals did not reach [`EIGEN_TOL`] within [`EIGEN_MAX_ITERS`] (a nearly
+/// repeated eigenvalue at position `k`); [`Error::NumericalFailure`] if an
+/// eigenvalue overflows.
 pub fn top_eigenpairs(
     m: ArrayView2<f64>,
     k: usize,
@@ -39,14 +47,42 @@ pub fn top_eigenpairs(
 ) -> Result<(Array1<f64>, Array2<f64>)> {
     validate_symmetric(m)?;
     check_rank(k, m.nrows(), "the matrix size")?;
-    let unshifted = top_eigenpairs_op(&m, k, 0.0, seed);
-    if found_algebraic_top(&unshifted, k, m.nrows()) {
-        return Ok((unshifted.values, unshifted.vectors));
+    let e = magnitude_exponent(m.iter());
+    let scaled = m.mapv(|v| ldexp(v, -e));
+    let mut result = top_eigenpairs_op(&scaled, k, 0.0, seed);
+    if !found_algebraic_top(&result, k, m.nrows()) {
+        // Negative eigenvalues of large magnitude took over the block: shift them below zero.
+        let shift = (-gershgorin_lower_bound(scaled.view())).max(0.0);
+        result = top_eigenpairs_op(&scaled, k, shift, seed);
     }
-    // Negative eigenvalues of large magnitude took over the block: shift them below zero.
-    let shift = (-gershgorin_lower_bound(m)).max(0.0);
-    let shifted = top_eigenpairs_op(&m, k, shift, seed);
-    Ok((shifted.values, shifted.vectors))
+    let top = certify(result)?;
+    unscale(top.values.mapv(|v| ldexp(v, e)), top.vectors)
+}
+
+/// The result of subspace iteration as an answer, or the reason it is not one.
+fn certify(result: SubspaceIteration) -> Result<SubspaceIteration> {
+    let residual = result.residuals.last().copied().unwrap_or(f64::NAN);
+    if residual.is_nan() {
+        return Err(Error::NumericalFailure {
+            algorithm: "subspace iteration",
+            detail: "the residual became NaN; rescale the input".into(),
+        });
+    }
+    if !result.converged {
+        return Err(Error::NotConverged {
+            algorithm: "subspace iteration",
+            iterations: result.iterations,
+            residual,
+            tolerance: EIGEN_TOL,
+        });
+    }
+    Ok(result)
+}
+
+/// Eigenvalues scaled back to the input's units, or an error if they overflow.
+fn unscale(values: Array1<f64>, vectors: Array2<f64>) -> Result<(Array1<f64>, Array2<f64>)> {
+    shared::error::ensure_finite_output("top_eigenpairs", "an eigenvalue", values.iter())?;
+    Ok((values, vectors))
 }
 
 /// Unshifted subspace iteration converges to the block's largest-magnitude
@@ -91,8 +127,11 @@ pub struct Pca {
 /// $M v = X_c (X_c^\top v) / N$ ([`Covariance`]). When `D ≤ N` the `D × D`
 /// matrix is cheaper to multiply by, so it is formed once.
 ///
+/// Like [`top_eigenpairs`], the centered data are scaled by a power of two first.
+///
 /// # Errors
-/// NaN or infinity in `x`, no samples, `k = 0` or `k > D`.
+/// NaN or infinity in `x`, no samples, `k = 0` or `k > D`; the errors of
+/// [`top_eigenpairs`] for non-convergence or overflowing variances.
 pub fn pca(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Pca> {
     let (dim, samples) = x.dim();
     if samples == 0 {
@@ -104,8 +143,10 @@ pub fn pca(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Pca> {
     }
     ensure_finite("x", x.iter())?;
     check_rank(k, dim, "the data dimension D")?;
-    let mean = x.mean_axis(Axis(1)).expect("x has at least one column");
+    let mean = column_mean(x)?;
     let centered = &x - &mean.view().insert_axis(Axis(1));
+    let e = magnitude_exponent(centered.iter());
+    let centered = centered.mapv(|v| ldexp(v, -e));
     let covariance = Covariance {
         centered: centered.view(),
     };
@@ -115,10 +156,12 @@ pub fn pca(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Pca> {
         let explicit = centered.dot(&centered.t()) / samples as f64;
         top_eigenpairs_op(&explicit, k, 0.0, seed)
     };
+    let top = certify(top)?;
+    let (variances, components) = unscale(top.values.mapv(|v| ldexp(v, 2 * e)), top.vectors)?;
     Ok(Pca {
         mean,
-        components: top.vectors,
-        variances: top.values,
+        components,
+        variances,
     })
 }
 // ANCHOR_END: pca
@@ -143,6 +186,19 @@ impl Pca {
         self.decode(self.encode(x).view())
     }
     // ANCHOR_END: denoise
+}
+
+/// The mean of the columns, computed as $\sum_i x_i / N$ after scaling by a
+/// power of two so that huge entries do not overflow the sum.
+fn column_mean(x: ArrayView2<f64>) -> Result<Array1<f64>> {
+    let e = magnitude_exponent(x.iter());
+    let mean = x
+        .mapv(|v| ldexp(v, -e))
+        .mean_axis(Axis(1))
+        .ok_or_else(|| Error::shape("x", "at least one sample (column)", "0 columns"))?
+        .mapv(|v| ldexp(v, e));
+    shared::error::ensure_finite_output("pca", "the mean", mean.iter())?;
+    Ok(mean)
 }
 
 fn check_rank(k: usize, dim: usize, what: &str) -> Result<()> {

@@ -100,9 +100,12 @@ pub fn tangent_to(v: ArrayView1<f64>, w: ArrayView1<f64>) -> f64 {
 /// $v^\top M v$ of the returned unit vector, whose error for symmetric $M$ is
 /// $O((\lambda_2/\lambda_1)^{2t})$, twice as fast as the vector's.
 ///
-/// This is the raw algorithm: `m` must be square with `v0.len()` rows and `v0`
-/// nonzero and finite, otherwise the result has `converged = false` and a NaN
-/// value. Use [`crate::top_eigenpairs`] for validated input.
+/// This is the raw algorithm (its contract returns no `Result`): `m` must be
+/// square, finite, with `v0.len()` rows and `v0` nonzero and finite, otherwise
+/// the result has `converged = false` and a NaN value. If $M v$ overflows or
+/// becomes NaN during the run, the result also has `converged = false`.
+/// `converged = true` always comes with a finite value and vector. Use
+/// [`crate::top_eigenpairs`] for validated input and typed errors.
 ///
 /// # Shapes
 /// `m: d × d` symmetric, `v0: d`.
@@ -112,7 +115,10 @@ pub fn power_iteration(
     tol: f64,
     max_iters: usize,
 ) -> PowerIteration {
-    let usable = m.is_square() && m.nrows() == v0.len() && v0.iter().all(|x| x.is_finite());
+    let usable = m.is_square()
+        && m.nrows() == v0.len()
+        && v0.iter().all(|x| x.is_finite())
+        && m.iter().all(|x| x.is_finite());
     let norm = v0.dot(&v0).sqrt();
     if !usable || norm == 0.0 {
         return PowerIteration {
@@ -139,23 +145,46 @@ pub fn power_iteration_op<O: SymmetricOperator + ?Sized>(
         iterations += 1;
         vector = step.vector;
         if step.change < tol {
-            return finish(op, vector, iterations, true);
+            return finish(op, vector, iterations, Stop::Tolerance);
         }
     }
-    // Fewer steps than max_iters means M v = 0: v is an exact eigenvector.
-    let converged = iterations < max_iters;
-    finish(op, vector, iterations, converged)
+    let stop = if iterations < max_iters {
+        Stop::Ended
+    } else {
+        Stop::Cap
+    };
+    finish(op, vector, iterations, stop)
 }
 
+/// Why the loop of [`power_iteration_op`] ended.
+enum Stop {
+    /// The change fell below the tolerance.
+    Tolerance,
+    /// The iterator ended: $M v = 0$ (an exact eigenvector) or $M v$ was not finite.
+    Ended,
+    /// `max_iters` multiplications.
+    Cap,
+}
+
+/// The result at `vector`. It counts as converged only with a finite value and
+/// $M v$, and after an early end only if $M v = 0$ exactly.
 fn finish<O: SymmetricOperator + ?Sized>(
     op: &O,
     vector: Array1<f64>,
     iterations: usize,
-    converged: bool,
+    stop: Stop,
 ) -> PowerIteration {
-    let value = vector.dot(&op.apply(vector.view()));
+    let mv = op.apply(vector.view());
+    let value = vector.dot(&mv);
+    let finite = value.is_finite() && mv.iter().chain(&vector).all(|x| x.is_finite());
+    let converged = finite
+        && match stop {
+            Stop::Tolerance => true,
+            Stop::Ended => mv.iter().all(|x| *x == 0.0),
+            Stop::Cap => false,
+        };
     PowerIteration {
-        value,
+        value: if finite { value } else { f64::NAN },
         vector,
         iterations,
         converged,
@@ -182,6 +211,17 @@ mod tests {
         let r = power_iteration(m.view(), array![0.0, 1.0].view(), 1e-10, 10);
         assert!(r.converged);
         assert_abs_diff_eq!(r.value, 0.0);
+    }
+
+    #[test]
+    fn nan_or_overflow_is_never_reported_as_converged() {
+        let m = array![[2.0, f64::NAN], [f64::NAN, 1.0]];
+        let r = power_iteration(m.view(), array![1.0, 0.5].view(), 1e-10, 10);
+        assert!(!r.converged && r.value.is_nan());
+        // M v overflows in the first multiplication.
+        let m = array![[1e308, 1e308], [1e308, 1e308]];
+        let r = power_iteration(m.view(), array![1.0, 1.0].view(), 1e-10, 10);
+        assert!(!r.converged && r.value.is_nan());
     }
 
     #[test]

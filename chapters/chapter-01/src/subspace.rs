@@ -11,7 +11,12 @@ use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::operator::SymmetricOperator;
-use shared::linalg::orthonormalize_columns;
+use shared::error::nan_max;
+use shared::linalg::orthonormalize_columns_completing;
+use shared::rng::{Rng, seeded_rng};
+
+/// Seed of the generator that refills columns that became dependent (rank-deficient $M$).
+const REFILL_SEED: u64 = 0x5ab5_bace;
 
 /// The result of [`subspace_iteration`].
 #[derive(Debug, Clone)]
@@ -54,7 +59,12 @@ fn rayleigh_ritz(q: &mut Array2<f64>, mq: &mut Array2<f64>) -> Array1<f64> {
 /// The power step uses $M + sI$ with `shift` $= s$ (0 for a positive
 /// semidefinite $M$), so that the algebraically largest eigenvalues dominate.
 /// Stops when every relative residual $\|M q_i - \theta_i q_i\| / |\theta_1|$,
-/// $i \le k$, is below `tol`.
+/// $i \le k$, is below `tol`, or at once if a residual is NaN (`converged = false`).
+///
+/// When $M$ has rank below the block size, $M Q$ has dependent columns; they are
+/// replaced by random directions orthogonal to the rest (see
+/// [`orthonormalize_columns_completing`]), which then converge to the null
+/// space with Ritz value 0.
 pub fn subspace_iteration<O: SymmetricOperator + ?Sized>(
     op: &O,
     q0: ArrayView2<f64>,
@@ -63,8 +73,9 @@ pub fn subspace_iteration<O: SymmetricOperator + ?Sized>(
     tol: f64,
     max_iters: usize,
 ) -> SubspaceIteration {
+    let mut refill: Rng = seeded_rng(REFILL_SEED);
     let mut q = q0.to_owned();
-    orthonormalize_columns(&mut q);
+    orthonormalize_columns_completing(&mut q, &mut refill);
     let mut residuals = Vec::new();
     let mut values = Array1::zeros(q.ncols());
     for _ in 0..max_iters {
@@ -72,12 +83,12 @@ pub fn subspace_iteration<O: SymmetricOperator + ?Sized>(
         values = rayleigh_ritz(&mut q, &mut mq);
         let residual = relative_residual(&q, &mq, &values, k);
         residuals.push(residual);
-        if residual < tol {
+        if residual.is_nan() || residual < tol {
             break;
         }
         mq.scaled_add(shift, &q);
         q = mq;
-        orthonormalize_columns(&mut q);
+        orthonormalize_columns_completing(&mut q, &mut refill);
     }
     let iterations = residuals.len();
     let converged = residuals.last().is_some_and(|r| *r < tol);
@@ -92,20 +103,21 @@ pub fn subspace_iteration<O: SymmetricOperator + ?Sized>(
     }
 }
 
+/// $\max_{i \le k} \|M q_i - \theta_i q_i\| / \max_i |\theta_i|$, NaN if anything is NaN.
 fn relative_residual(q: &Array2<f64>, mq: &Array2<f64>, values: &Array1<f64>, k: usize) -> f64 {
-    let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if scale == 0.0 {
-        return 0.0;
-    }
-    let mut worst = 0.0f64;
-    for (i, (mqi, qi)) in mq
-        .axis_iter(Axis(1))
-        .zip(q.axis_iter(Axis(1)))
-        .take(k)
-        .enumerate()
-    {
-        let r = &mqi - &(&qi * values[i]);
-        worst = worst.max(r.dot(&r).sqrt());
+    let scale = nan_max(values.iter().map(|v| v.abs()));
+    let worst = nan_max(
+        mq.axis_iter(Axis(1))
+            .zip(q.axis_iter(Axis(1)))
+            .zip(values)
+            .take(k)
+            .map(|((mqi, qi), &theta)| {
+                let r = &mqi - &(&qi * theta);
+                r.dot(&r).sqrt()
+            }),
+    );
+    if scale == 0.0 && worst == 0.0 {
+        return 0.0; // M Q = 0: every column is an exact eigenvector with eigenvalue 0.
     }
     worst / scale
 }
@@ -115,6 +127,16 @@ mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
     use shared::rng::{gaussian_matrix, seeded_rng};
+
+    #[test]
+    fn nan_in_the_operator_stops_at_once_unconverged() {
+        let mut m = Array2::from_diag(&ndarray::array![4.0, 2.0, 1.0]);
+        m[[2, 2]] = f64::NAN;
+        let q0 = gaussian_matrix(&mut seeded_rng(5), 3, 2);
+        let s = subspace_iteration(&m, q0.view(), 1, 0.0, 1e-13, 1000);
+        assert!(!s.converged);
+        assert_eq!(s.iterations, 1);
+    }
 
     #[test]
     fn finds_top_two_of_a_diagonal_matrix() {
