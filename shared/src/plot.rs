@@ -104,15 +104,18 @@ impl Figure {
 
     /// Renders the figure as an SVG document.
     ///
+    /// A series with nothing drawable (every point non-finite, or not positive
+    /// on a log axis) is left out of the plot but keeps its legend entry; a
+    /// figure with no drawable point at all is drawn as empty axes over
+    /// $[1, 10]$, so every run of a chapter has all its figures.
+    ///
     /// # Errors
-    /// [`Error::Plot`] if there is nothing finite to draw or plotters fails.
+    /// [`Error::Plot`] if plotters fails.
     pub fn to_svg(&self) -> Result<String> {
         let series: Vec<Series> = self.series.iter().map(|s| self.clean(s)).collect();
         let points = || series.iter().flat_map(|s| s.points.iter());
-        let (x0, x1) =
-            bounds(points().map(|p| p.0)).ok_or_else(|| self.error("no finite points"))?;
-        let (y0, y1) =
-            bounds(points().map(|p| p.1)).ok_or_else(|| self.error("no finite points"))?;
+        let (x0, x1) = bounds(points().map(|p| p.0)).unwrap_or((1.0, 10.0));
+        let (y0, y1) = bounds(points().map(|p| p.1)).unwrap_or((1.0, 10.0));
         let (xr, yr) = (pad(x0, x1, self.log_x), pad(y0, y1, self.log_y));
         let mut svg = String::new();
         {
@@ -261,6 +264,16 @@ pub fn round_significant(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_figure_with_nothing_to_draw_is_empty_axes_not_an_error() {
+        let svg = Figure::new("empty")
+            .log_y()
+            .with("zeros", Style::Line, vec![(1.0, 0.0), (2.0, f64::NAN)])
+            .to_svg()
+            .unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("zeros"));
+    }
 
     #[test]
     fn renders_a_log_plot_to_svg() {

@@ -53,8 +53,8 @@ fn calibrate(a: &Array2<f64>, y: &Array2<f64>) -> (usize, f64) {
         },
     )
     .unwrap();
-    let x_star = polish(a.view(), y.view(), rough.x.view(), LAMBDA);
-    let kkt = kkt_residual(a.view(), y.view(), x_star.view(), LAMBDA);
+    let x_star = polish(a.view(), y.view(), rough.x.view(), LAMBDA).expect("valid input");
+    let kkt = kkt_residual(a.view(), y.view(), x_star.view(), LAMBDA).expect("valid input");
     let f_star = lasso_objective(a.view(), y.view(), x_star.view(), LAMBDA);
     let run = fista(
         a.view(),

@@ -11,8 +11,9 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::solvers::{SolverOptions, fista};
-use shared::Result;
+use shared::error::{ensure_finite, nan_max};
 use shared::rng::Rng;
+use shared::{Error, Result};
 
 /// Settings of [`learn_dictionary`].
 #[derive(Debug, Clone, Copy)]
@@ -52,12 +53,18 @@ pub struct Dictionary {
 /// Learns a dictionary for `y` (`m × N`), initialized with `atoms` random
 /// signals (normalized) drawn from `rng`. If `truth` (`m × n'`) is given, the
 /// history records how well its atoms are recovered.
+///
+/// # Errors
+/// Empty or non-finite `y`; `opts.atoms` zero or above the number of signals;
+/// a negative or non-finite `opts.lambda`; `truth` with a row count other than
+/// `y`'s or non-finite entries; errors of the FISTA coding step.
 pub fn learn_dictionary(
     y: ArrayView2<f64>,
     opts: &DictionaryOptions,
     rng: &mut Rng,
     truth: Option<ArrayView2<f64>>,
 ) -> Result<Dictionary> {
+    validate(y, opts, truth)?;
     let mut a = initial_atoms(y, opts.atoms, rng);
     let mut history = Vec::with_capacity(opts.outer_iters);
     let mut codes = Array2::zeros((opts.atoms, y.ncols()));
@@ -72,9 +79,11 @@ pub fn learn_dictionary(
             a.scaled_add(-nu, &gradient);
             project_columns(&mut a);
         }
-        let (mean_recovery, recovered) =
-            truth.map_or((f64::NAN, f64::NAN), |t| recovery(t, a.view()));
-        let objective = *coded.objective.last().unwrap();
+        let (mean_recovery, recovered) = match truth {
+            Some(t) => recovery(t, a.view())?,
+            None => (f64::NAN, f64::NAN),
+        };
+        let objective = coded.objective[coded.objective.len() - 1];
         history.push(DictionaryStep {
             objective,
             mean_recovery,
@@ -88,6 +97,46 @@ pub fn learn_dictionary(
     })
 }
 // ANCHOR_END: learn_dictionary
+
+fn validate(
+    y: ArrayView2<f64>,
+    opts: &DictionaryOptions,
+    truth: Option<ArrayView2<f64>>,
+) -> Result<()> {
+    if y.is_empty() {
+        return Err(Error::shape("y", "a non-empty m × N matrix", format!("{:?}", y.dim())));
+    }
+    ensure_finite("y", y.iter())?;
+    if opts.atoms == 0 || opts.atoms > y.ncols() {
+        return Err(Error::out_of_range(
+            "atoms",
+            format!("between 1 and the number of signals ({})", y.ncols()),
+            opts.atoms,
+        ));
+    }
+    if !(opts.lambda.is_finite() && opts.lambda >= 0.0) {
+        return Err(Error::out_of_range("lambda", "finite and >= 0", opts.lambda));
+    }
+    if let Some(t) = truth {
+        check_same_rows(t, y)?;
+    }
+    Ok(())
+}
+
+fn check_same_rows(truth: ArrayView2<f64>, learned: ArrayView2<f64>) -> Result<()> {
+    if truth.nrows() != learned.nrows() || truth.ncols() == 0 {
+        return Err(Error::shape(
+            "truth",
+            format!("{} rows (the signal dimension) and at least one atom", learned.nrows()),
+            format!("{:?}", truth.dim()),
+        ));
+    }
+    ensure_finite("truth", truth.iter())?;
+    if truth.axis_iter(Axis(1)).any(|c| c.dot(&c) == 0.0) {
+        return Err(Error::out_of_range("truth atom norm", "> 0", 0));
+    }
+    Ok(())
+}
 
 fn initial_atoms(y: ArrayView2<f64>, n: usize, rng: &mut Rng) -> Array2<f64> {
     use rand::seq::index::sample;
@@ -122,20 +171,25 @@ fn project_columns(a: &mut Array2<f64>) {
 
 /// For each true atom the best $|\cos|$ with a learned atom: returns the mean
 /// and the fraction above 0.99.
-pub fn recovery(truth: ArrayView2<f64>, learned: ArrayView2<f64>) -> (f64, f64) {
+///
+/// # Errors
+/// Different row counts, no true atom, or non-finite entries.
+pub fn recovery(truth: ArrayView2<f64>, learned: ArrayView2<f64>) -> Result<(f64, f64)> {
+    check_same_rows(truth, learned)?;
+    ensure_finite("learned", learned.iter())?;
     let norms: Array1<f64> = learned.map_axis(Axis(0), |c| c.dot(&c).sqrt().max(1e-300));
     let best: Vec<f64> = truth
         .axis_iter(Axis(1))
         .map(|t| {
             let tn = t.dot(&t).sqrt();
-            learned
+            let cosines = learned
                 .axis_iter(Axis(1))
                 .zip(&norms)
-                .map(|(l, n)| (t.dot(&l) / (tn * n)).abs())
-                .fold(0.0, f64::max)
+                .map(|(l, n)| (t.dot(&l) / (tn * n)).abs());
+            nan_max(cosines.chain([0.0]))
         })
         .collect();
     let mean = best.iter().sum::<f64>() / best.len() as f64;
     let recovered = best.iter().filter(|c| **c > 0.99).count() as f64 / best.len() as f64;
-    (mean, recovered)
+    Ok((mean, recovered))
 }

@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView2, array};
 use rand::RngExt;
 
 use crate::dictionary::{DictionaryOptions, DictionaryStep, learn_dictionary, normalize_columns};
-use crate::lasso::{kkt_residual, lasso_objective, polish, support};
+use crate::lasso::{checked_lasso_objective, kkt_residual, polish, support};
 use crate::lista::{Lista, relative_error, train};
 use crate::solvers::{SolverOptions, fista, ista};
 use shared::cli::ensure_in_range;
@@ -184,13 +184,13 @@ pub fn sensing(c: &Config) -> Result<Sensing> {
             tol: 1e-10,
         },
     )?;
-    let x_star = polish(a.view(), y.view(), rough.x.view(), c.lambda);
-    let optimum = lasso_objective(a.view(), y.view(), x_star.view(), c.lambda);
+    let x_star = polish(a.view(), y.view(), rough.x.view(), c.lambda)?;
+    let optimum = checked_lasso_objective(a.view(), y.view(), x_star.view(), c.lambda)?;
     let fixed = SolverOptions {
         max_iters: SENSING_ITERS,
         tol: 0.0,
     };
-    let gaps = |s: crate::Solution| s.objective.iter().map(|f| f - optimum).collect::<Vec<_>>();
+    let gaps = |s: crate::Solution| full_history(&s.objective, SENSING_ITERS, optimum);
     let ista_gap = gaps(ista(a.view(), y.view(), c.lambda, &fixed)?);
     let fista_gap = gaps(fista(a.view(), y.view(), c.lambda, &fixed)?);
     // ANCHOR_END: sensing
@@ -225,8 +225,18 @@ pub fn sensing(c: &Config) -> Result<Sensing> {
         fista_gap,
         support_recovered: matches as f64 / c.signals as f64,
         support_recall: hits as f64 / true_count as f64,
-        kkt: kkt_residual(a.view(), y.view(), x_star.view(), c.lambda),
+        kkt: kkt_residual(a.view(), y.view(), x_star.view(), c.lambda)?,
     })
+}
+
+/// $F(x_k) - F^\star$ for $k = 0..=$ `iters`. A run that stopped early reached a
+/// fixed point (with `tol = 0` nothing else stops it), where every later
+/// iterate equals the last one, so the last gap is repeated: exact, not invented.
+fn full_history(objective: &[f64], iters: usize, optimum: f64) -> Vec<f64> {
+    let last = objective[objective.len() - 1];
+    (0..=iters)
+        .map(|k| objective.get(k).copied().unwrap_or(last) - optimum)
+        .collect()
 }
 
 /// Sizes of the dictionary-learning experiment.
@@ -300,24 +310,24 @@ pub fn unrolled(seed: u64) -> Result<Unrolled> {
             tol: 1e-10,
         };
         let rough = fista(a.view(), y.view(), LISTA_LAMBDA, &options)?;
-        let target = polish(a.view(), y.view(), rough.x.view(), LISTA_LAMBDA);
+        let target = polish(a.view(), y.view(), rough.x.view(), LISTA_LAMBDA)?;
         Ok::<_, shared::Error>((y, target, rough.lipschitz))
     };
     let (y_train, train_target, l) = signals(LISTA_TRAIN)?;
     let (y_test, test_target, _) = signals(LISTA_TEST)?;
-    let ista_error = ista_errors(a.view(), y_test.view(), test_target.view(), l);
+    let ista_error = ista_errors(a.view(), y_test.view(), test_target.view(), l)?;
     let mut lista = Vec::new();
     for depth in LISTA_DEPTHS {
-        let mut net = Lista::from_ista(a.view(), LISTA_LAMBDA, l, depth);
+        let mut net = Lista::from_ista(a.view(), LISTA_LAMBDA, l, depth)?;
         let losses = train(
             &mut net,
             y_train.view(),
             train_target.view(),
             LISTA_LR,
             LISTA_STEPS,
-        );
-        let after = net.loss(y_train.view(), train_target.view());
-        let test = relative_error(net.forward(y_test.view()).view(), test_target.view());
+        )?;
+        let after = net.loss(y_train.view(), train_target.view())?;
+        let test = relative_error(net.forward(y_test.view())?.view(), test_target.view())?;
         lista.push((depth, losses[0], after, test));
     }
     Ok(Unrolled { ista_error, lista })
@@ -330,14 +340,14 @@ fn ista_errors(
     y: ArrayView2<f64>,
     target: ArrayView2<f64>,
     l: f64,
-) -> Vec<f64> {
-    let layer = Lista::from_ista(a, LISTA_LAMBDA, l, 1).layers.remove(0);
+) -> Result<Vec<f64>> {
+    let layer = Lista::from_ista(a, LISTA_LAMBDA, l, 1)?.layers.remove(0);
     let mut x = Array2::zeros(target.raw_dim());
     let wy = layer.w.dot(&y);
     let mut errors = Vec::with_capacity(ISTA_ITERS);
     for _ in 0..ISTA_ITERS {
         x = (&wy + &layer.s.dot(&x)).mapv(|v| crate::lasso::soft_threshold(v, layer.theta[0]));
-        errors.push(relative_error(x.view(), target));
+        errors.push(relative_error(x.view(), target)?);
     }
-    errors
+    Ok(errors)
 }

@@ -9,44 +9,98 @@
 use nalgebra::{DMatrix, DVector};
 use ndarray::{Array2, ArrayView2, Zip};
 
+use shared::error::{ensure_finite, nan_max2};
+use shared::{Error, Result};
+
 // ANCHOR: soft_threshold
 /// Soft thresholding $S_\tau(x) = \operatorname{sign}(x)\max(|x| - \tau, 0)$,
 /// the proximal operator of $\tau |\cdot|$: it shrinks toward zero by $\tau$
 /// and sets everything within $\tau$ of zero to exactly zero.
+///
+/// Defined for $\tau \ge 0$. Its contract returns a plain `f64`, so invalid
+/// input gives NaN rather than an error: a NaN `x`, or a negative or NaN `tau`.
 pub fn soft_threshold(x: f64, tau: f64) -> f64 {
-    if x > tau {
+    if !(tau >= 0.0) {
+        f64::NAN
+    } else if x > tau {
         x - tau
     } else if x < -tau {
         x + tau
     } else {
-        0.0
+        // |x| <= tau, or x is NaN (then every comparison above was false).
+        if x.is_nan() { x } else { 0.0 }
     }
 }
 
 /// Nonnegative soft thresholding $T_\tau(x) = \max(x - \tau, 0)$, the proximal
 /// operator of $\tau|\cdot| + \chi_{\ge 0}$ (a shifted ReLU; the variant CRATE uses).
+/// NaN for a NaN `x` or a negative or NaN `tau`, like [`soft_threshold`].
 pub fn nonnegative_soft_threshold(x: f64, tau: f64) -> f64 {
-    (x - tau).max(0.0)
+    if !(tau >= 0.0) || x.is_nan() {
+        f64::NAN
+    } else if x > tau {
+        x - tau
+    } else {
+        0.0
+    }
 }
 // ANCHOR_END: soft_threshold
 
 /// The LASSO objective summed over the columns of `y` and `x`:
 /// $\sum_j \frac12\|y_j - A x_j\|_2^2 + \lambda\|x_j\|_1$.
 ///
-/// Returns NaN if the shapes do not fit together (`a: m × n`, `y: m × N`,
-/// `x: n × N`); the solvers validate their input and never produce that.
+/// This is the contract form, which returns a plain `f64`: shapes that do not
+/// fit together (`a: m × n`, `y: m × N`, `x: n × N`) or a negative λ give NaN.
+/// [`checked_lasso_objective`] returns a typed error instead.
 pub fn lasso_objective(
     a: ArrayView2<f64>,
     y: ArrayView2<f64>,
     x: ArrayView2<f64>,
     lambda: f64,
 ) -> f64 {
-    if a.nrows() != y.nrows() || a.ncols() != x.nrows() || y.ncols() != x.ncols() {
-        return f64::NAN;
-    }
+    checked_lasso_objective(a, y, x, lambda).unwrap_or(f64::NAN)
+}
+
+/// [`lasso_objective`] with its input validated.
+///
+/// # Errors
+/// Shapes that do not fit together, NaN or infinity in the input, `lambda`
+/// negative or not finite; [`Error::NumericalFailure`] if the value overflows.
+pub fn checked_lasso_objective(
+    a: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    x: ArrayView2<f64>,
+    lambda: f64,
+) -> Result<f64> {
+    validate_triple(a, y, x, lambda)?;
     let residual = &y - &a.dot(&x);
-    0.5 * residual.iter().map(|r| r * r).sum::<f64>()
-        + lambda * x.iter().map(|v| v.abs()).sum::<f64>()
+    let value = 0.5 * residual.iter().map(|r| r * r).sum::<f64>()
+        + lambda * x.iter().map(|v| v.abs()).sum::<f64>();
+    shared::error::ensure_finite_output("lasso_objective", "the objective", [&value])?;
+    Ok(value)
+}
+
+/// Checks `a: m × n`, `y: m × N`, `x: n × N`, finite entries and a finite `lambda >= 0`.
+pub fn validate_triple(
+    a: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    x: ArrayView2<f64>,
+    lambda: f64,
+) -> Result<()> {
+    if a.nrows() != y.nrows() || a.ncols() != x.nrows() || y.ncols() != x.ncols() {
+        return Err(Error::shape(
+            "a, y, x",
+            "a: m × n, y: m × N, x: n × N",
+            format!("a: {:?}, y: {:?}, x: {:?}", a.dim(), y.dim(), x.dim()),
+        ));
+    }
+    ensure_finite("a", a.iter())?;
+    ensure_finite("y", y.iter())?;
+    ensure_finite("x", x.iter())?;
+    if !(lambda.is_finite() && lambda >= 0.0) {
+        return Err(Error::out_of_range("lambda", "finite and >= 0", lambda));
+    }
+    Ok(())
 }
 
 /// Largest violation of the LASSO's optimality (KKT) conditions at `x`.
@@ -55,26 +109,33 @@ pub fn lasso_objective(
 /// where $x_i \ne 0$ and $|c_i| \le \lambda$ where $x_i = 0$. Returns the
 /// largest of $|c_i - \lambda \operatorname{sign}(x_i)|$ and $(|c_i| - \lambda)_+$
 /// over all entries (0 at a solution).
+///
+/// # Errors
+/// As [`checked_lasso_objective`]; [`Error::NumericalFailure`] if the residual overflows.
 pub fn kkt_residual(
     a: ArrayView2<f64>,
     y: ArrayView2<f64>,
     x: ArrayView2<f64>,
     lambda: f64,
-) -> f64 {
+) -> Result<f64> {
+    validate_triple(a, y, x, lambda)?;
     let correlation = a.t().dot(&(&y - &a.dot(&x)));
-    kkt_from_correlation(x, correlation.view(), lambda)
+    let worst = kkt_from_correlation(x, correlation.view(), lambda);
+    shared::error::ensure_finite_output("kkt_residual", "the KKT residual", [&worst])?;
+    Ok(worst)
 }
 
-/// [`kkt_residual`] from a precomputed $C = A^\top(Y - AX)$ (same shape as `x`).
-pub fn kkt_from_correlation(x: ArrayView2<f64>, correlation: ArrayView2<f64>, lambda: f64) -> f64 {
+/// [`kkt_residual`] from a precomputed $C = A^\top(Y - AX)$ (same shape as `x`;
+/// callers check the shapes). NaN anywhere gives NaN.
+fn kkt_from_correlation(x: ArrayView2<f64>, correlation: ArrayView2<f64>, lambda: f64) -> f64 {
     let mut worst = 0.0f64;
     Zip::from(x).and(correlation).for_each(|&xi, &ci| {
         let violation = if xi != 0.0 {
             (ci - lambda * xi.signum()).abs()
         } else {
-            (ci.abs() - lambda).max(0.0)
+            nan_max2(ci.abs() - lambda, 0.0)
         };
-        worst = worst.max(violation);
+        worst = nan_max2(worst, violation);
     });
     worst
 }
@@ -88,12 +149,16 @@ pub fn kkt_from_correlation(x: ArrayView2<f64>, correlation: ArrayView2<f64>, la
 ///
 /// # Shapes
 /// `a: m × n`, `y: m × N`, `x: n × N`; returns `n × N`.
+///
+/// # Errors
+/// As [`checked_lasso_objective`].
 pub fn polish(
     a: ArrayView2<f64>,
     y: ArrayView2<f64>,
     x: ArrayView2<f64>,
     lambda: f64,
-) -> Array2<f64> {
+) -> Result<Array2<f64>> {
+    validate_triple(a, y, x, lambda)?;
     let mut out = x.to_owned();
     for j in 0..x.ncols() {
         let support: Vec<usize> = (0..x.nrows()).filter(|&i| x[[i, j]] != 0.0).collect();
@@ -118,13 +183,17 @@ pub fn polish(
         }
         let col = |v: &ndarray::Array1<f64>| v.view().insert_axis(ndarray::Axis(1)).to_owned();
         let yj = y.column(j).insert_axis(ndarray::Axis(1));
-        let before = kkt_residual(a, yj, col(&out.column(j).to_owned()).view(), lambda);
-        let after = kkt_residual(a, yj, col(&candidate).view(), lambda);
+        let kkt = |x: ArrayView2<f64>| {
+            let correlation = a.t().dot(&(&yj - &a.dot(&x)));
+            kkt_from_correlation(x, correlation.view(), lambda)
+        };
+        let before = kkt(col(&out.column(j).to_owned()).view());
+        let after = kkt(col(&candidate).view());
         if after < before {
             out.column_mut(j).assign(&candidate);
         }
     }
-    out
+    Ok(out)
 }
 
 /// Entries of `x` with $|x_i| >$ `threshold`, as a boolean mask.
@@ -147,6 +216,29 @@ mod tests {
         assert_eq!(nonnegative_soft_threshold(3.0, 1.0), 2.0);
     }
 
+    #[test]
+    fn invalid_threshold_input_gives_nan_not_zero() {
+        for f in [soft_threshold, nonnegative_soft_threshold] {
+            assert!(f(f64::NAN, 1.0).is_nan());
+            assert!(f(0.5, -1.0).is_nan());
+            assert!(f(0.5, f64::NAN).is_nan());
+            assert_eq!(f(f64::INFINITY, 1.0), f64::INFINITY);
+        }
+    }
+
+    #[test]
+    fn kkt_residual_sees_nan_and_rejects_bad_shapes() {
+        let a = array![[1.0, 0.0], [0.0, 2.0]];
+        let y = array![[3.0], [1.0]];
+        assert!(kkt_residual(a.view(), y.view(), array![[f64::NAN], [0.0]].view(), 1.0).is_err());
+        assert!(kkt_residual(a.view(), y.view(), array![[1.0]].view(), 1.0).is_err());
+        assert!(polish(a.view(), y.view(), array![[1.0, 2.0]].view(), 1.0).is_err());
+        assert!(lasso_objective(a.view(), y.view(), array![[1.0]].view(), 1.0).is_nan());
+        // Unvalidated internals propagate NaN instead of dropping it.
+        let c = array![[f64::NAN], [0.0]];
+        assert!(kkt_from_correlation(array![[0.0], [0.0]].view(), c.view(), 1.0).is_nan());
+    }
+
     /// A = diag(1, 2), y = (3, 1), λ = 1: x* = (2, 1/4) and F* = 2.875.
     #[test]
     fn diagonal_instance_optimum_has_zero_kkt_residual() {
@@ -154,8 +246,8 @@ mod tests {
         let y = array![[3.0], [1.0]];
         let x = array![[2.0], [0.25]];
         assert_eq!(lasso_objective(a.view(), y.view(), x.view(), 1.0), 2.875);
-        assert!(kkt_residual(a.view(), y.view(), x.view(), 1.0) < 1e-15);
+        assert!(kkt_residual(a.view(), y.view(), x.view(), 1.0).unwrap() < 1e-15);
         let off = array![[1.9], [0.25]];
-        assert!(kkt_residual(a.view(), y.view(), off.view(), 1.0) > 0.09);
+        assert!(kkt_residual(a.view(), y.view(), off.view(), 1.0).unwrap() > 0.09);
     }
 }

@@ -18,6 +18,8 @@
 use ndarray::{Array1, Array2, ArrayView2, Zip};
 
 use crate::lasso::soft_threshold;
+use shared::error::{ensure_finite, ensure_finite_output};
+use shared::{Error, Result};
 
 /// One layer's weights.
 #[derive(Debug, Clone)]
@@ -43,25 +45,81 @@ impl Lista {
     // ANCHOR: lista_init
     /// `depth` layers initialized to ISTA on dictionary `a` with weight `lambda`
     /// and Lipschitz constant `lipschitz`.
-    pub fn from_ista(a: ArrayView2<f64>, lambda: f64, lipschitz: f64, depth: usize) -> Self {
+    ///
+    /// # Errors
+    /// Empty or non-finite `a`; `lambda` negative or not finite; `lipschitz`
+    /// not finite and positive; `depth = 0`.
+    pub fn from_ista(
+        a: ArrayView2<f64>,
+        lambda: f64,
+        lipschitz: f64,
+        depth: usize,
+    ) -> Result<Self> {
+        validate_init(a, lambda, lipschitz, depth)?;
         let n = a.ncols();
         let layer = Layer {
             w: a.t().to_owned() / lipschitz,
             s: Array2::eye(n) - a.t().dot(&a) / lipschitz,
             theta: Array1::from_elem(n, lambda / lipschitz),
         };
-        Lista {
+        Ok(Lista {
             layers: vec![layer; depth],
-        }
+        })
     }
     // ANCHOR_END: lista_init
 
     /// The codes $X_T$ (`n × B`) of signals `y` (`m × B`).
-    pub fn forward(&self, y: ArrayView2<f64>) -> Array2<f64> {
-        self.forward_all(y)
-            .0
-            .pop()
-            .expect("at least the input code")
+    ///
+    /// # Errors
+    /// Layers of inconsistent shapes, `y` with a row count other than the
+    /// layers' `m`, non-finite `y`, or a non-finite output.
+    pub fn forward(&self, y: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check_input(y)?;
+        let mut codes = self.forward_all(y).0;
+        let out = codes.pop().unwrap_or_default();
+        ensure_finite_output("lista", "the codes", out.iter())?;
+        Ok(out)
+    }
+
+    /// Checks that the layers chain (`w: n × m`, `s: n × n`, `theta: n`) and
+    /// that `y` has `m` rows and finite entries.
+    fn check_input(&self, y: ArrayView2<f64>) -> Result<()> {
+        let Some(first) = self.layers.first() else {
+            return Err(Error::out_of_range("depth", ">= 1", 0));
+        };
+        let (n, m) = first.w.dim();
+        for layer in &self.layers {
+            if layer.w.dim() != (n, m) || layer.s.dim() != (n, n) || layer.theta.len() != n {
+                return Err(Error::shape(
+                    "layer",
+                    format!("w: {n} × {m}, s: {n} × {n}, theta: {n}"),
+                    format!(
+                        "w: {:?}, s: {:?}, theta: {}",
+                        layer.w.dim(),
+                        layer.s.dim(),
+                        layer.theta.len()
+                    ),
+                ));
+            }
+        }
+        if y.nrows() != m {
+            return Err(Error::shape("y", format!("{m} rows"), format!("{} rows", y.nrows())));
+        }
+        ensure_finite("y", y.iter())
+    }
+
+    /// Checks `target` against the output shape `n × B` of signals `y` (`m × B`).
+    fn check_target(&self, y: ArrayView2<f64>, target: ArrayView2<f64>) -> Result<()> {
+        self.check_input(y)?;
+        let n = self.layers[0].w.nrows();
+        if target.dim() != (n, y.ncols()) || y.ncols() == 0 {
+            return Err(Error::shape(
+                "target",
+                format!("{n} × {} (one code per signal, at least one)", y.ncols()),
+                format!("{:?}", target.dim()),
+            ));
+        }
+        ensure_finite("target", target.iter())
     }
 
     /// Codes $X_0 = 0, X_1, \dots, X_T$ and pre-activations $U_1, \dots, U_T$.
@@ -70,7 +128,8 @@ impl Lista {
         let mut codes = vec![Array2::zeros((n, y.ncols()))];
         let mut pre = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            let u = layer.w.dot(&y) + layer.s.dot(codes.last().unwrap());
+            let previous = &codes[codes.len() - 1];
+            let u = layer.w.dot(&y) + layer.s.dot(previous);
             let mut x = u.clone();
             Zip::from(x.rows_mut())
                 .and(&layer.theta)
@@ -84,21 +143,29 @@ impl Lista {
     }
 
     /// The loss $\frac{1}{2B}\|X_T - X^\star\|_F^2$.
-    pub fn loss(&self, y: ArrayView2<f64>, target: ArrayView2<f64>) -> f64 {
-        let diff = self.forward(y) - target;
-        0.5 * diff.iter().map(|d| d * d).sum::<f64>() / y.ncols() as f64
+    ///
+    /// # Errors
+    /// As [`Lista::forward`]; `target` not `n × B`.
+    pub fn loss(&self, y: ArrayView2<f64>, target: ArrayView2<f64>) -> Result<f64> {
+        self.check_target(y, target)?;
+        let diff = self.forward(y)? - target;
+        Ok(0.5 * diff.iter().map(|d| d * d).sum::<f64>() / y.ncols() as f64)
     }
 
     // ANCHOR: lista_backward
     /// The loss and its gradient with respect to every weight.
+    ///
+    /// # Errors
+    /// As [`Lista::loss`]; a non-finite loss.
     pub fn loss_and_gradients(
         &self,
         y: ArrayView2<f64>,
         target: ArrayView2<f64>,
-    ) -> (f64, Gradients) {
+    ) -> Result<(f64, Gradients)> {
+        self.check_target(y, target)?;
         let batch = y.ncols() as f64;
         let (codes, pre) = self.forward_all(y);
-        let diff = codes.last().unwrap() - &target;
+        let diff = &codes[codes.len() - 1] - &target;
         let loss = 0.5 * diff.iter().map(|d| d * d).sum::<f64>() / batch;
         let mut x_bar = diff / batch;
         let mut grads = Vec::with_capacity(self.layers.len());
@@ -127,43 +194,94 @@ impl Lista {
             x_bar = layer.s.t().dot(&u_bar);
         }
         grads.reverse();
-        (loss, grads)
+        ensure_finite_output("lista", "the loss", [&loss])?;
+        Ok((loss, grads))
     }
     // ANCHOR_END: lista_backward
 
     /// One step of plain gradient descent with learning rate `lr`.
-    pub fn descend(&mut self, grads: &Gradients, lr: f64) {
+    ///
+    /// # Errors
+    /// `grads` not shaped like the layers; `lr` negative or not finite.
+    pub fn descend(&mut self, grads: &Gradients, lr: f64) -> Result<()> {
+        if !(lr.is_finite() && lr >= 0.0) {
+            return Err(Error::out_of_range("lr", "finite and >= 0", lr));
+        }
+        let fits = |l: &Layer, g: &Layer| {
+            l.w.dim() == g.w.dim() && l.s.dim() == g.s.dim() && l.theta.len() == g.theta.len()
+        };
+        if grads.len() != self.layers.len() || !self.layers.iter().zip(grads).all(|(l, g)| fits(l, g)) {
+            return Err(Error::shape("grads", "one gradient per layer, shaped like it", "other shapes"));
+        }
         for (layer, g) in self.layers.iter_mut().zip(grads) {
             layer.w.scaled_add(-lr, &g.w);
             layer.s.scaled_add(-lr, &g.s);
             layer.theta.scaled_add(-lr, &g.theta);
         }
+        Ok(())
     }
 }
 
+fn validate_init(a: ArrayView2<f64>, lambda: f64, lipschitz: f64, depth: usize) -> Result<()> {
+    if a.is_empty() {
+        return Err(Error::shape("a", "a non-empty m × n matrix", format!("{:?}", a.dim())));
+    }
+    ensure_finite("a", a.iter())?;
+    if !(lambda.is_finite() && lambda >= 0.0) {
+        return Err(Error::out_of_range("lambda", "finite and >= 0", lambda));
+    }
+    if !(lipschitz.is_finite() && lipschitz > 0.0) {
+        return Err(Error::out_of_range("lipschitz", "finite and > 0", lipschitz));
+    }
+    if depth == 0 {
+        return Err(Error::out_of_range("depth", ">= 1", depth));
+    }
+    Ok(())
+}
+
 /// Trains `net` by full-batch gradient descent for `steps` steps; returns the loss before each step.
+///
+/// # Errors
+/// As [`Lista::loss_and_gradients`] and [`Lista::descend`]; a loss that
+/// becomes non-finite (the learning rate is too large).
 pub fn train(
     net: &mut Lista,
     y: ArrayView2<f64>,
     target: ArrayView2<f64>,
     lr: f64,
     steps: usize,
-) -> Vec<f64> {
+) -> Result<Vec<f64>> {
     let mut losses = Vec::with_capacity(steps);
     for _ in 0..steps {
-        let (loss, grads) = net.loss_and_gradients(y, target);
+        let (loss, grads) = net.loss_and_gradients(y, target)?;
         losses.push(loss);
-        net.descend(&grads, lr);
+        net.descend(&grads, lr)?;
     }
-    losses
+    Ok(losses)
 }
 
 /// Normalized error $\|X - X^\star\|_F^2 / \|X^\star\|_F^2$.
-pub fn relative_error(x: ArrayView2<f64>, target: ArrayView2<f64>) -> f64 {
+///
+/// # Errors
+/// Different shapes, non-finite entries, or an all-zero `target`.
+pub fn relative_error(x: ArrayView2<f64>, target: ArrayView2<f64>) -> Result<f64> {
+    if x.dim() != target.dim() {
+        return Err(Error::shape(
+            "x",
+            format!("{:?} (the target's shape)", target.dim()),
+            format!("{:?}", x.dim()),
+        ));
+    }
+    ensure_finite("x", x.iter())?;
+    ensure_finite("target", target.iter())?;
     let num: f64 = Zip::from(x)
         .and(target)
         .fold(0.0, |acc, a, b| acc + (a - b) * (a - b));
-    num / target.iter().map(|v| v * v).sum::<f64>()
+    let den = target.iter().map(|v| v * v).sum::<f64>();
+    if den == 0.0 {
+        return Err(Error::out_of_range("target", "not all zero", "all zeros"));
+    }
+    Ok(num / den)
 }
 
 /// Sum of squares of a layer list (to test gradient directions).

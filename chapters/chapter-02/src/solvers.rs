@@ -25,7 +25,8 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMu
 use rayon::prelude::*;
 
 use crate::lasso::{nonnegative_soft_threshold, soft_threshold};
-use shared::error::ensure_finite;
+use shared::error::{ensure_finite, ensure_finite_output, nan_max2};
+use shared::rng::{gaussian_vector, seeded_rng};
 use shared::{Error, Result};
 
 /// When to stop. `Default` is 10 000 iterations and `tol = 1e-10`.
@@ -68,6 +69,10 @@ pub struct Solution {
     pub kkt: f64,
     /// The Lipschitz constant $L = \|A\|_2^2$ used for the step $1/L$.
     pub lipschitz: f64,
+    /// Whether the stopping rule was met: the relative KKT residual fell below
+    /// `tol`, or an iteration changed nothing (a fixed point). `false` means the
+    /// run stopped at `max_iters`; `x` is then the last iterate, not a solution.
+    pub converged: bool,
 }
 
 /// The proximal operator applied after the gradient step.
@@ -153,13 +158,45 @@ fn validate(
     Ok(())
 }
 
+/// Seed of the random start of [`lipschitz_constant`].
+const LIPSCHITZ_SEED: u64 = 0x11f5_c417;
+
 /// $L = \|A\|_2^2 = \lambda_{\max}(A^\top A)$ by chapter 1's power iteration on the Gram matrix.
-pub fn lipschitz_constant(gram: ArrayView2<f64>) -> f64 {
+///
+/// The start is a random Gaussian vector (fixed seed): a fixed start such as
+/// $(1, \dots, 1)$ can be orthogonal to the top eigenvector (for
+/// $A = \begin{pmatrix}1.8 & -0.4\\ -0.4 & 1.2\end{pmatrix}$ it is an eigenvector
+/// of the smaller eigenvalue, giving $L = 1$ instead of 4), while a random one
+/// is so with probability 0. The solvers also check the consequence: with a
+/// step above $1/\lambda_{\max}$ ISTA's objective can rise, and a rise is reported
+/// as an error.
+///
+/// # Errors
+/// `gram` not square, empty, or not finite; [`Error::NumericalFailure`] if
+/// power iteration does not give a finite positive value.
+pub fn lipschitz_constant(gram: ArrayView2<f64>) -> Result<f64> {
+    if !gram.is_square() || gram.is_empty() {
+        return Err(Error::shape(
+            "gram",
+            "a non-empty square matrix",
+            format!("{:?}", gram.dim()),
+        ));
+    }
+    ensure_finite("gram", gram.iter())?;
     // ANCHOR: lipschitz
-    let v0 = Array1::from_elem(gram.nrows(), 1.0) + Array1::linspace(0.0, 1.0, gram.nrows());
+    let v0 = gaussian_vector(&mut seeded_rng(LIPSCHITZ_SEED), gram.nrows());
     // The Rayleigh quotient's error is about the square of the vector's: 1e-9 gives ~1e-18.
-    chapter_01::power_iteration(gram, v0.view(), 1e-9, 100_000).value
+    let top = chapter_01::power_iteration(gram, v0.view(), 1e-9, 100_000);
     // ANCHOR_END: lipschitz
+    // Unconverged after 100 000 steps means a cluster of eigenvalues at the top,
+    // and the Rayleigh quotient already lies inside it: still a valid estimate.
+    if !(top.value.is_finite() && top.value >= 0.0) {
+        return Err(Error::NumericalFailure {
+            algorithm: "lipschitz_constant",
+            detail: format!("power iteration gave {}; rescale A", top.value),
+        });
+    }
+    Ok(top.value)
 }
 
 /// The data every iteration needs, computed once: $G = A^\top A$, the rows
@@ -174,23 +211,29 @@ struct Problem {
 }
 
 impl Problem {
-    fn new(a: ArrayView2<f64>, y: ArrayView2<f64>, lambda: f64) -> Self {
+    fn new(a: ArrayView2<f64>, y: ArrayView2<f64>, lambda: f64) -> Result<Self> {
         let gram = a.t().dot(&a);
         let atb = y.t().dot(&a); // N × n: row j is (Aᵀ y_j)ᵀ
         let half_y_sq = y.map_axis(Axis(0), |c| 0.5 * c.dot(&c));
-        let lipschitz = lipschitz_constant(gram.view());
+        let overflow = "AᵀA, Aᵀy or ‖y‖²";
+        ensure_finite_output("ista/fista", overflow, gram.iter().chain(&atb).chain(&half_y_sq))?;
+        // A zero dictionary has L = 0: any step is exact (x = 0 is optimal), use 1.
+        let lipschitz = match lipschitz_constant(gram.view())? {
+            0.0 => 1.0,
+            l => l,
+        };
         let kkt_scale = atb
             .iter()
             .fold(0.0f64, |m, v| m.max(v.abs()))
             .max(f64::MIN_POSITIVE);
-        Problem {
+        Ok(Problem {
             gram,
             atb,
             half_y_sq,
             lambda,
             lipschitz,
             kkt_scale,
-        }
+        })
     }
 
     /// $G x$ for a sparse `x`, into `out`: the rows of $G$ at the nonzeros, scaled and summed.
@@ -229,7 +272,7 @@ fn solve(
     accelerate: bool,
 ) -> Result<Solution> {
     validate(a, y, lambda, opts)?;
-    let p = Problem::new(a, y, lambda);
+    let p = Problem::new(a, y, lambda)?;
     let zeros = || Array2::zeros((y.ncols(), a.ncols()));
     let mut rows = Rows {
         x: zeros(),
@@ -241,10 +284,13 @@ fn solve(
     let (mut t, mut beta) = (1.0f64, 0.0f64);
     // The KKT residual costs a full pass; it is computed only when it can stop the run.
     let check_kkt = opts.tol > 0.0;
+    let mut converged = false;
     for _ in 0..opts.max_iters {
         let (f, kkt, changed) = step(&p, &mut rows, prox, beta, check_kkt);
         objective.push(f);
+        check_progress(&objective, accelerate)?;
         if kkt < opts.tol * p.kkt_scale || !changed {
+            converged = true;
             break;
         }
         if accelerate {
@@ -254,13 +300,41 @@ fn solve(
         }
     }
     // ANCHOR_END: solve
+    let kkt = kkt_of_rows(&p, &rows, prox);
+    ensure_finite_output("ista/fista", "the KKT residual", [&kkt])?;
     Ok(Solution {
-        kkt: kkt_of_rows(&p, &rows, prox),
+        kkt,
         x: rows.x.t().to_owned(),
         iterations: objective.len() - 1,
         objective,
         lipschitz: p.lipschitz,
+        converged,
     })
+}
+
+/// Fails if the run is diverging: a non-finite objective, or for ISTA (a
+/// descent method when $1/L$ is a valid step) an objective that rose by more
+/// than rounding. FISTA is not monotone, but it never exceeds $F(0)$ by more
+/// than its bound allows; a non-finite value is what divergence produces there.
+fn check_progress(objective: &[f64], accelerate: bool) -> Result<()> {
+    let (&last, start) = (objective.last().expect("F(0) is stored"), objective[0]);
+    let diverged = || Error::NumericalFailure {
+        algorithm: if accelerate { "fista" } else { "ista" },
+        detail: format!(
+            "the objective went from {start:.3e} to {last:.3e} after {} iterations: the step 1/L is too large for A",
+            objective.len() - 1
+        ),
+    };
+    if !last.is_finite() {
+        return Err(diverged());
+    }
+    if !accelerate && objective.len() >= 2 {
+        let previous = objective[objective.len() - 2];
+        if last > previous + 1e-9 * start.abs().max(f64::MIN_POSITIVE) {
+            return Err(diverged());
+        }
+    }
+    Ok(())
 }
 
 /// One (F)ISTA iteration for every signal; returns the summed objective, the
@@ -390,9 +464,9 @@ fn kkt_of_rows(p: &Problem, rows: &Rows, prox: Prox) -> f64 {
         if xi != 0.0 {
             (c - p.lambda * xi.signum()).abs()
         } else if prox == Prox::SoftThreshold {
-            (c.abs() - p.lambda).max(0.0)
+            nan_max2(c.abs() - p.lambda, 0.0)
         } else {
-            (c - p.lambda).max(0.0)
+            nan_max2(c - p.lambda, 0.0)
         }
     };
     rows.x
@@ -406,9 +480,9 @@ fn kkt_of_rows(p: &Problem, rows: &Rows, prox: Prox) -> f64 {
                 .zip(gx)
                 .zip(b)
                 .map(|((&xi, &gi), &bi)| violation(xi, gi, bi));
-            per_entry.fold(0.0f64, f64::max)
+            per_entry.fold(0.0f64, nan_max2)
         })
-        .reduce(|| 0.0, f64::max)
+        .reduce(|| 0.0, nan_max2)
 }
 
 /// ISTA exactly as the textbook's prose writes it, without the ½:
@@ -419,19 +493,95 @@ fn kkt_of_rows(p: &Problem, rows: &Rows, prox: Prox) -> f64 {
 /// $\eta = 1/(2L)$ the iterates are identical to [`ista`] with `lambda / 2`.
 /// Written densely and directly from the formula, it doubles as an
 /// independent implementation for tests. Returns $Z_1, \dots, Z_{\text{iters}}$.
+///
+/// # Errors
+/// `x` with a row count other than `a`'s, NaN or infinity in the input,
+/// `lambda` or `eta` negative or not finite.
 pub fn ista_book_convention(
     a: ArrayView2<f64>,
     x: ArrayView2<f64>,
     lambda: f64,
     eta: f64,
     iters: usize,
-) -> Vec<Array2<f64>> {
-    let mut z = Array2::zeros((a.ncols(), x.ncols()));
+) -> Result<Vec<Array2<f64>>> {
+    let z0 = Array2::zeros((a.ncols(), x.ncols()));
+    crate::lasso::validate_triple(a, x, z0.view(), lambda)?;
+    if !(eta.is_finite() && eta >= 0.0) {
+        return Err(Error::out_of_range("eta", "finite and >= 0", eta));
+    }
+    let mut z = z0;
     let mut out = Vec::with_capacity(iters);
     for _ in 0..iters {
         let gradient = a.t().dot(&(a.dot(&z) - x)) * (2.0 * eta);
         z = (&z - &gradient).mapv(|v| soft_threshold(v, eta * lambda));
         out.push(z.clone());
     }
-    out
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    /// The matrix whose eigenvector (1, 2)/√5 of the smaller eigenvalue is
+    /// parallel to the old fixed start (1, 1) + (0, 1).
+    #[test]
+    fn lipschitz_constant_does_not_depend_on_a_lucky_start() {
+        let a = array![[1.8, -0.4], [-0.4, 1.2]];
+        let l = lipschitz_constant(a.t().dot(&a).view()).unwrap();
+        assert!((l - 4.0).abs() < 1e-12, "L = {l}");
+        let y = array![[1.0], [1.0]];
+        let s = ista(a.view(), y.view(), 0.1, &SolverOptions::default()).unwrap();
+        assert!(s.converged && s.kkt < 1e-9);
+    }
+
+    #[test]
+    fn a_too_large_step_is_reported_as_divergence() {
+        let a = array![[1.8, -0.4], [-0.4, 1.2]];
+        let y = array![[1.0], [1.0]];
+        let mut p = Problem::new(a.view(), y.view(), 0.1).unwrap();
+        p.lipschitz = 1.0; // what the old fixed start gave
+        for accelerate in [false, true] {
+            let zeros = || Array2::zeros((1, 2));
+            let mut rows = Rows {
+                x: zeros(),
+                x_prev: zeros(),
+                gx: zeros(),
+                gx_prev: zeros(),
+            };
+            let mut objective = vec![p.half_y_sq.sum()];
+            let mut failed = false;
+            for _ in 0..2000 {
+                let (f, _, _) = step(&p, &mut rows, Prox::SoftThreshold, 0.0, false);
+                objective.push(f);
+                if check_progress(&objective, accelerate).is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+            assert!(failed, "accelerate = {accelerate}");
+        }
+    }
+
+    #[test]
+    fn overflowing_gram_matrix_is_an_error() {
+        let a = array![[1e160]];
+        let y = array![[1.0]];
+        assert!(matches!(
+            ista(a.view(), y.view(), 0.1, &SolverOptions::default()),
+            Err(Error::NumericalFailure { .. })
+        ));
+    }
+
+    #[test]
+    fn hitting_the_cap_says_not_converged() {
+        let a = array![[1.0, 0.9], [0.9, 1.0], [0.0, 0.1]];
+        let y = array![[1.0], [2.0], [0.5]];
+        let opts = SolverOptions {
+            max_iters: 3,
+            tol: 1e-12,
+        };
+        assert!(!fista(a.view(), y.view(), 0.01, &opts).unwrap().converged);
+    }
 }

@@ -9,9 +9,38 @@ use chapter_02::{
     SolverOptions, fista, fista_nonnegative, ista, ista_book_convention, lasso_objective,
     soft_threshold,
 };
-use ndarray::{Array2, array};
+use ndarray::{Array2, ArrayView2, array};
+use shared::error::nan_max;
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
+
+/// Largest entrywise difference; NaN if either side has NaN (so `< tol` fails).
+fn max_diff(a: ArrayView2<f64>, b: ArrayView2<f64>) -> f64 {
+    assert_eq!(a.dim(), b.dim());
+    nan_max(a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()))
+}
+
+#[test]
+fn max_diff_fails_on_nan() {
+    let a = array![[1.0, 2.0]];
+    assert!(max_diff(a.view(), array![[f64::NAN, f64::NAN]].view()).is_nan());
+}
+
+/// The reference solution: FISTA to a relative KKT residual of 1e-10, then
+/// polished on its support to a KKT certificate (much cheaper than asking
+/// FISTA for 1e-14). Returns x* and F*.
+fn reference(a: ArrayView2<f64>, y: ArrayView2<f64>, lambda: f64) -> (Array2<f64>, f64) {
+    let opts = SolverOptions {
+        max_iters: 20_000,
+        tol: 1e-10,
+    };
+    let rough = fista(a, y, lambda, &opts).unwrap();
+    assert!(rough.converged);
+    let x_star = polish(a, y, rough.x.view(), lambda).unwrap();
+    assert!(kkt_residual(a, y, x_star.view(), lambda).unwrap() < 1e-12);
+    let f_star = lasso_objective(a, y, x_star.view(), lambda);
+    (x_star, f_star)
+}
 
 fn exactly(k: usize) -> SolverOptions {
     SolverOptions {
@@ -88,10 +117,11 @@ fn book_convention_gives_identical_iterates() {
     let l = ista(a.view(), y.view(), lambda_book / 2.0, &exactly(1))
         .unwrap()
         .lipschitz;
-    let book = ista_book_convention(a.view(), y.view(), lambda_book, 1.0 / (2.0 * l), 25);
+    let book =
+        ista_book_convention(a.view(), y.view(), lambda_book, 1.0 / (2.0 * l), 25).unwrap();
     for (k, z) in book.iter().enumerate() {
         let ours = ista(a.view(), y.view(), lambda_book / 2.0, &exactly(k + 1)).unwrap();
-        let diff = (&ours.x - z).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        let diff = max_diff(ours.x.view(), z.view());
         assert!(diff < 1e-12, "iterate {}: max difference {diff}", k + 1);
     }
 }
@@ -112,18 +142,7 @@ fn ista_and_fista_bounds_hold_on_random_instances() {
     for seed in 0..6 {
         let (a, y) = instance(seed, 32, 80, 6);
         let lambda = 0.05;
-        let rough = fista(
-            a.view(),
-            y.view(),
-            lambda,
-            &SolverOptions {
-                max_iters: 50_000,
-                tol: 1e-14,
-            },
-        )
-        .unwrap();
-        let x_star = polish(a.view(), y.view(), rough.x.view(), lambda);
-        let f_star = lasso_objective(a.view(), y.view(), x_star.view(), lambda);
+        let (x_star, f_star) = reference(a.view(), y.view(), lambda);
         let d2 = x_star.iter().map(|v| v * v).sum::<f64>();
         let i = ista(a.view(), y.view(), lambda, &exactly(500)).unwrap();
         let f = fista(a.view(), y.view(), lambda, &exactly(500)).unwrap();
@@ -152,24 +171,27 @@ fn ista_and_fista_bounds_hold_on_random_instances() {
 #[test]
 fn kkt_holds_at_the_solution() {
     let (a, y) = instance(7, 40, 100, 8);
+    let tol = 1e-10;
     let s = fista(
         a.view(),
         y.view(),
         0.05,
         &SolverOptions {
-            max_iters: 100_000,
-            tol: 1e-14,
+            max_iters: 20_000,
+            tol,
         },
     )
     .unwrap();
-    assert!(s.kkt < 1e-6, "FISTA's own KKT residual {}", s.kkt);
+    // The stopping rule is relative to max |Aᵀy|: check exactly what was asked.
+    let scale = nan_max(a.t().dot(&y).iter().map(|v| v.abs()));
+    assert!(s.converged && s.kkt < tol * scale, "KKT {} vs {}", s.kkt, tol * scale);
     assert_abs_diff_eq!(
         s.kkt,
-        kkt_residual(a.view(), y.view(), s.x.view(), 0.05),
+        kkt_residual(a.view(), y.view(), s.x.view(), 0.05).unwrap(),
         epsilon = 1e-12
     );
-    let polished = polish(a.view(), y.view(), s.x.view(), 0.05);
-    assert!(kkt_residual(a.view(), y.view(), polished.view(), 0.05) < 1e-12);
+    let polished = polish(a.view(), y.view(), s.x.view(), 0.05).unwrap();
+    assert!(kkt_residual(a.view(), y.view(), polished.view(), 0.05).unwrap() < 1e-12);
 }
 
 /// The nonnegative variant returns x ≥ 0 satisfying its own optimality conditions.
@@ -181,12 +203,14 @@ fn nonnegative_lasso_solution_is_nonnegative_and_optimal() {
         y.view(),
         0.05,
         &SolverOptions {
-            max_iters: 50_000,
-            tol: 1e-14,
+            max_iters: 20_000,
+            tol: 1e-10,
         },
     )
     .unwrap();
+    assert!(s.converged);
     assert!(s.x.iter().all(|v| *v >= 0.0));
+    assert!(s.x.iter().any(|v| *v > 0.0), "a trivial x = 0 would pass the checks below");
     let c = a.t().dot(&(&y - &a.dot(&s.x)));
     for (x, c) in s.x.iter().zip(c.iter()) {
         if *x > 0.0 {
@@ -197,44 +221,53 @@ fn nonnegative_lasso_solution_is_nonnegative_and_optimal() {
     }
 }
 
-/// The hand-written LISTA backward pass agrees with central finite differences.
+/// The hand-written LISTA backward pass agrees with central finite differences,
+/// on coordinates where the gradient is clearly nonzero (an inactive unit gives
+/// 0 = 0, which checks nothing).
 #[test]
 fn lista_backward_matches_finite_differences() {
     let (a, y) = instance(9, 6, 10, 7);
     let target = fista(a.view(), y.view(), 0.05, &SolverOptions::default())
         .unwrap()
         .x;
-    let mut net = Lista::from_ista(a.view(), 0.05, 3.0, 3);
+    let mut net = Lista::from_ista(a.view(), 0.05, 3.0, 3).unwrap();
     // Move away from the initialization so every weight matters.
     let mut rng = seeded_rng(1);
     for layer in &mut net.layers {
         layer.w = &layer.w + &(gaussian_matrix(&mut rng, 10, 6) * 0.05);
         layer.s = &layer.s + &(gaussian_matrix(&mut rng, 10, 10) * 0.05);
     }
-    let (_, grads) = net.loss_and_gradients(y.view(), target.view());
+    let (_, grads) = net.loss_and_gradients(y.view(), target.view()).unwrap();
     assert!(squared_norm(&grads) > 0.0);
     let h = 1e-6;
+    let numeric = |net: &mut Lista, bump: &dyn Fn(&mut Lista, f64)| {
+        bump(net, h);
+        let up = net.loss(y.view(), target.view()).unwrap();
+        bump(net, -2.0 * h);
+        let down = net.loss(y.view(), target.view()).unwrap();
+        bump(net, h);
+        (up - down) / (2.0 * h)
+    };
+    let active = |g: f64| g.abs() > 1e-4;
     let mut checked = 0;
     for (t, g) in grads.iter().enumerate() {
-        for (i, j) in [(0, 0), (3, 2), (9, 5)] {
-            let numeric = |net: &mut Lista, bump: &dyn Fn(&mut Lista, f64)| {
-                bump(net, h);
-                let up = net.loss(y.view(), target.view());
-                bump(net, -2.0 * h);
-                let down = net.loss(y.view(), target.view());
-                bump(net, h);
-                (up - down) / (2.0 * h)
-            };
+        for ((i, j), &gw) in g.w.indexed_iter().filter(|(_, v)| active(**v)).take(8) {
             let dw = numeric(&mut net, &|n, d| n.layers[t].w[[i, j]] += d);
-            assert_abs_diff_eq!(dw, g.w[[i, j]], epsilon = 1e-7);
-            let ds = numeric(&mut net, &|n, d| n.layers[t].s[[i, j + 4]] += d);
-            assert_abs_diff_eq!(ds, g.s[[i, j + 4]], epsilon = 1e-7);
+            assert_abs_diff_eq!(dw, gw, epsilon = 1e-7);
+            checked += 1;
+        }
+        for ((i, j), &gs) in g.s.indexed_iter().filter(|(_, v)| active(**v)).take(8) {
+            let ds = numeric(&mut net, &|n, d| n.layers[t].s[[i, j]] += d);
+            assert_abs_diff_eq!(ds, gs, epsilon = 1e-7);
+            checked += 1;
+        }
+        for (i, &gt) in g.theta.indexed_iter().filter(|(_, v)| active(**v)).take(4) {
             let dth = numeric(&mut net, &|n, d| n.layers[t].theta[i] += d);
-            assert_abs_diff_eq!(dth, g.theta[i], epsilon = 1e-7);
-            checked += 3;
+            assert_abs_diff_eq!(dth, gt, epsilon = 1e-7);
+            checked += 1;
         }
     }
-    assert_eq!(checked, 27);
+    assert!(checked >= 50, "only {checked} active coordinates checked");
 }
 
 /// An untrained LISTA network of depth T is exactly T ISTA steps.
@@ -242,9 +275,8 @@ fn lista_backward_matches_finite_differences() {
 fn untrained_lista_equals_ista() {
     let (a, y) = instance(10, 12, 20, 5);
     let s = ista(a.view(), y.view(), 0.05, &exactly(4)).unwrap();
-    let net = Lista::from_ista(a.view(), 0.05, s.lipschitz, 4);
-    let diff = (&net.forward(y.view()) - &s.x)
-        .iter()
-        .fold(0.0f64, |m, d| m.max(d.abs()));
+    assert!(s.x.iter().any(|v| *v != 0.0));
+    let net = Lista::from_ista(a.view(), 0.05, s.lipschitz, 4).unwrap();
+    let diff = max_diff(net.forward(y.view()).unwrap().view(), s.x.view());
     assert!(diff < 1e-12);
 }
