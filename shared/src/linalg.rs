@@ -92,7 +92,8 @@ fn project_out_earlier(a: &mut Array2<f64>, j: usize) {
 fn fill_orthogonal(a: &mut Array2<f64>, j: usize, rng: &mut Rng) {
     let d = a.nrows();
     for _ in 0..8 {
-        a.column_mut(j).assign(&gaussian_matrix(rng, d, 1).column(0));
+        a.column_mut(j)
+            .assign(&gaussian_matrix(rng, d, 1).column(0));
         let before = column_norm(a, j);
         project_out_earlier(a, j);
         let after = column_norm(a, j);
@@ -188,7 +189,10 @@ mod tests {
 
     #[test]
     fn ldexp_is_exact_across_the_whole_exponent_range() {
-        assert_eq!(ldexp(3e-310, 1028), 3e-310 * 2f64.powi(1000) * 2f64.powi(28));
+        assert_eq!(
+            ldexp(3e-310, 1028),
+            3e-310 * 2f64.powi(1000) * 2f64.powi(28)
+        );
         assert_eq!(ldexp(ldexp(1.5e300, -2000), 2000), 1.5e300);
         assert_eq!(magnitude_exponent(&[1e-310, -3.0, f64::NAN]), 2);
         assert_eq!(magnitude_exponent(&[0.0]), 0);

@@ -70,4 +70,16 @@ fn ddim_sample_runs_any_denoiser_down_a_grid() {
     assert_eq!(steps, 10);
     assert_eq!(out.dim(), (1, 2));
     assert_abs_diff_eq!(out[[0, 1]], 2.0 * out[[0, 0]], epsilon = 1e-12);
+    // For N(0, 1) data under VP (α = cos θ, σ = sin θ) the exact denoiser is α x_t,
+    // and one DDIM step from t to s multiplies by σ_s σ_t + α_s α_t = cos(θ_t − θ_s):
+    // a closed form that neither the identity nor an all-zero sampler satisfies.
+    let gain: f64 = grid
+        .windows(2)
+        .map(|w| (w[0].asin() - w[1].asin()).cos())
+        .product();
+    assert!(
+        gain < 0.8,
+        "the check must separate the sampler from the identity"
+    );
+    assert_abs_diff_eq!(out[[0, 0]], gain, epsilon = 1e-12);
 }

@@ -303,7 +303,7 @@ pub fn denoising(config: &Config, noise: f64) -> Result<Denoising> {
         noise,
     )?;
     let model = pca(data.x.view(), config.rank, config.seed)?;
-    let denoised = model.denoise(data.x.view());
+    let denoised = model.denoise(data.x.view())?;
     let n = config.samples as f64;
     let energy = |a: &Array2<f64>| (a - &data.clean).iter().map(|v| v * v).sum::<f64>() / n;
     Ok(Denoising {

@@ -168,24 +168,76 @@ pub fn pca(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Pca> {
 
 impl Pca {
     /// Codes $z = U^\top (x - \mu)$ (`k × N`) of data `x` (`D × N`).
-    pub fn encode(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        self.components
+    ///
+    /// # Errors
+    /// `x` without `D` rows or with non-finite entries; a model whose fields
+    /// disagree (they are public): `mean` of length `D`, `components` `D × k`.
+    pub fn encode(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check("x", x)?;
+        Ok(self
+            .components
             .t()
-            .dot(&(&x - &self.mean.view().insert_axis(Axis(1))))
+            .dot(&(&x - &self.mean.view().insert_axis(Axis(1)))))
     }
 
     /// Points $\mu + U z$ (`D × N`) for codes `z` (`k × N`).
-    pub fn decode(&self, z: ArrayView2<f64>) -> Array2<f64> {
-        self.components.dot(&z) + self.mean.view().insert_axis(Axis(1))
+    ///
+    /// # Errors
+    /// `z` without `k` rows or with non-finite entries; inconsistent fields.
+    pub fn decode(&self, z: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check_fields()?;
+        let k = self.components.ncols();
+        if z.nrows() != k {
+            return Err(Error::shape(
+                "z",
+                format!("{k} rows"),
+                format!("{} rows", z.nrows()),
+            ));
+        }
+        ensure_finite("z", z.iter())?;
+        Ok(self.components.dot(&z) + self.mean.view().insert_axis(Axis(1)))
     }
 
     // ANCHOR: denoise
     /// PCA as denoising: the closest point of the learned affine subspace,
     /// $\hat x = \mu + U U^\top (x - \mu)$.
-    pub fn denoise(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        self.decode(self.encode(x).view())
+    ///
+    /// # Errors
+    /// As [`Pca::encode`].
+    pub fn denoise(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.decode(self.encode(x)?.view())
     }
     // ANCHOR_END: denoise
+
+    fn check_fields(&self) -> Result<()> {
+        let d = self.mean.len();
+        let k = self.components.ncols();
+        if self.components.nrows() != d || self.variances.len() != k {
+            return Err(Error::shape(
+                "pca model",
+                "mean: D, components: D × k, variances: k",
+                format!(
+                    "mean: {d}, components: {:?}, variances: {}",
+                    self.components.dim(),
+                    self.variances.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check(&self, name: &'static str, x: ArrayView2<f64>) -> Result<()> {
+        self.check_fields()?;
+        let d = self.mean.len();
+        if x.nrows() != d {
+            return Err(Error::shape(
+                name,
+                format!("{d} rows"),
+                format!("{} rows", x.nrows()),
+            ));
+        }
+        ensure_finite(name, x.iter())
+    }
 }
 
 /// The mean of the columns, computed as $\sum_i x_i / N$ after scaling by a

@@ -126,13 +126,26 @@ fn pca_matches_nalgebra_on_both_paths() {
     }
 }
 
-/// Denoising leaves points on the learned subspace unchanged and is a projection.
+/// Denoising is the orthogonal projection onto the top-3 principal subspace
+/// found independently by nalgebra: it equals μ + U Uᵀ(x − μ) for nalgebra's U
+/// (idempotence alone would hold for any orthonormal U, or the identity).
 #[test]
-fn pca_denoising_is_an_idempotent_projection() {
-    let x = gaussian_matrix(&mut seeded_rng(2), 8, 100);
+fn pca_denoising_is_the_projection_onto_nalgebras_principal_subspace() {
+    let x = gaussian_matrix(&mut seeded_rng(2), 8, 100)
+        * &Array1::from_shape_fn(8, |i| 3.0 * 0.7f64.powi(i as i32)).insert_axis(ndarray::Axis(1));
     let model = pca(x.view(), 3, 0).unwrap();
-    let once = model.denoise(x.view());
-    let twice = model.denoise(once.view());
+    let once = model.denoise(x.view()).unwrap();
+    let mean = x
+        .mean_axis(ndarray::Axis(1))
+        .unwrap()
+        .insert_axis(ndarray::Axis(1));
+    let centered = &x - &mean;
+    let (_, u) = nalgebra_top((centered.dot(&centered.t()) / 100.0).view(), 3);
+    let want = u.dot(&u.t().dot(&centered)) + &mean;
+    assert!((&once - &want).iter().all(|d| d.abs() < 1e-10));
+    // Not the identity: the discarded directions carried real energy.
+    assert!((&once - &x).iter().map(|d| d * d).sum::<f64>() > 1.0);
+    let twice = model.denoise(once.view()).unwrap();
     assert!((&once - &twice).iter().all(|d| d.abs() < 1e-12));
 }
 

@@ -23,7 +23,8 @@ fn dense_top(m: ArrayView2<f64>, k: usize) -> (Array1<f64>, Array2<f64>) {
 #[test]
 fn rank_deficient_coordinate_matrix_gives_exact_pairs_quickly() {
     let mut diag = Array1::zeros(10);
-    diag.slice_mut(ndarray::s![..3]).assign(&array![3.0, 2.0, 1.0]);
+    diag.slice_mut(ndarray::s![..3])
+        .assign(&array![3.0, 2.0, 1.0]);
     let m = Array2::from_diag(&diag);
     for k in [1, 2, 3, 5, 10] {
         let (values, vectors) = top_eigenpairs(m.view(), k, 0).unwrap();
@@ -38,7 +39,11 @@ fn rank_deficient_coordinate_matrix_gives_exact_pairs_quickly() {
     // And it gets there in a handful of iterations, not at the 20 000 cap.
     let q0 = gaussian_matrix(&mut seeded_rng(0), 10, 6);
     let s = subspace_iteration(&m, q0.view(), 2, 0.0, 1e-13, 20_000);
-    assert!(s.converged && s.iterations < 200, "{} iterations", s.iterations);
+    assert!(
+        s.converged && s.iterations < 200,
+        "{} iterations",
+        s.iterations
+    );
 }
 
 #[test]
@@ -81,7 +86,8 @@ fn non_convergence_is_an_error_not_an_answer() {
         Err(Error::NotConverged { iterations, .. }) => assert_eq!(iterations, 20_000),
         Ok((values, vectors)) => {
             // If it did converge, the answer must be right.
-            let residual = m.dot(&vectors) - &vectors * &values.view().insert_axis(ndarray::Axis(0));
+            let residual =
+                m.dot(&vectors) - &vectors * &values.view().insert_axis(ndarray::Axis(0));
             assert!(residual.iter().all(|r| r.abs() < 1e-12));
         }
         Err(e) => panic!("unexpected error {e}"),
@@ -92,7 +98,10 @@ fn non_convergence_is_an_error_not_an_answer() {
 fn huge_and_tiny_magnitudes_are_scaled_not_overflowed() {
     let x = array![[1e200, -1e200, 1e200, -1e200], [1.0, 2.0, 3.0, 4.0]];
     // Variance 1e400 does not fit in an f64: an error, never Ok(NaN) or Ok(inf).
-    assert!(matches!(pca(x.view(), 1, 0), Err(Error::NumericalFailure { .. })));
+    assert!(matches!(
+        pca(x.view(), 1, 0),
+        Err(Error::NumericalFailure { .. })
+    ));
     let x = array![[1e150, -1e150, 1e150, -1e150], [1.0, 2.0, 3.0, 4.0]];
     let model = pca(x.view(), 1, 0).unwrap();
     assert_abs_diff_eq!(model.variances[0] / 1e300, 1.0, epsilon = 1e-12);

@@ -104,7 +104,11 @@ fn validate(
     truth: Option<ArrayView2<f64>>,
 ) -> Result<()> {
     if y.is_empty() {
-        return Err(Error::shape("y", "a non-empty m × N matrix", format!("{:?}", y.dim())));
+        return Err(Error::shape(
+            "y",
+            "a non-empty m × N matrix",
+            format!("{:?}", y.dim()),
+        ));
     }
     ensure_finite("y", y.iter())?;
     if opts.atoms == 0 || opts.atoms > y.ncols() {
@@ -115,7 +119,11 @@ fn validate(
         ));
     }
     if !(opts.lambda.is_finite() && opts.lambda >= 0.0) {
-        return Err(Error::out_of_range("lambda", "finite and >= 0", opts.lambda));
+        return Err(Error::out_of_range(
+            "lambda",
+            "finite and >= 0",
+            opts.lambda,
+        ));
     }
     if let Some(t) = truth {
         check_same_rows(t, y)?;
@@ -127,7 +135,10 @@ fn check_same_rows(truth: ArrayView2<f64>, learned: ArrayView2<f64>) -> Result<(
     if truth.nrows() != learned.nrows() || truth.ncols() == 0 {
         return Err(Error::shape(
             "truth",
-            format!("{} rows (the signal dimension) and at least one atom", learned.nrows()),
+            format!(
+                "{} rows (the signal dimension) and at least one atom",
+                learned.nrows()
+            ),
             format!("{:?}", truth.dim()),
         ));
     }

@@ -103,7 +103,11 @@ impl Lista {
             }
         }
         if y.nrows() != m {
-            return Err(Error::shape("y", format!("{m} rows"), format!("{} rows", y.nrows())));
+            return Err(Error::shape(
+                "y",
+                format!("{m} rows"),
+                format!("{} rows", y.nrows()),
+            ));
         }
         ensure_finite("y", y.iter())
     }
@@ -210,8 +214,14 @@ impl Lista {
         let fits = |l: &Layer, g: &Layer| {
             l.w.dim() == g.w.dim() && l.s.dim() == g.s.dim() && l.theta.len() == g.theta.len()
         };
-        if grads.len() != self.layers.len() || !self.layers.iter().zip(grads).all(|(l, g)| fits(l, g)) {
-            return Err(Error::shape("grads", "one gradient per layer, shaped like it", "other shapes"));
+        if grads.len() != self.layers.len()
+            || !self.layers.iter().zip(grads).all(|(l, g)| fits(l, g))
+        {
+            return Err(Error::shape(
+                "grads",
+                "one gradient per layer, shaped like it",
+                "other shapes",
+            ));
         }
         for (layer, g) in self.layers.iter_mut().zip(grads) {
             layer.w.scaled_add(-lr, &g.w);
@@ -224,14 +234,22 @@ impl Lista {
 
 fn validate_init(a: ArrayView2<f64>, lambda: f64, lipschitz: f64, depth: usize) -> Result<()> {
     if a.is_empty() {
-        return Err(Error::shape("a", "a non-empty m × n matrix", format!("{:?}", a.dim())));
+        return Err(Error::shape(
+            "a",
+            "a non-empty m × n matrix",
+            format!("{:?}", a.dim()),
+        ));
     }
     ensure_finite("a", a.iter())?;
     if !(lambda.is_finite() && lambda >= 0.0) {
         return Err(Error::out_of_range("lambda", "finite and >= 0", lambda));
     }
     if !(lipschitz.is_finite() && lipschitz > 0.0) {
-        return Err(Error::out_of_range("lipschitz", "finite and > 0", lipschitz));
+        return Err(Error::out_of_range(
+            "lipschitz",
+            "finite and > 0",
+            lipschitz,
+        ));
     }
     if depth == 0 {
         return Err(Error::out_of_range("depth", ">= 1", depth));

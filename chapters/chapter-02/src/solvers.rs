@@ -216,7 +216,11 @@ impl Problem {
         let atb = y.t().dot(&a); // N × n: row j is (Aᵀ y_j)ᵀ
         let half_y_sq = y.map_axis(Axis(0), |c| 0.5 * c.dot(&c));
         let overflow = "AᵀA, Aᵀy or ‖y‖²";
-        ensure_finite_output("ista/fista", overflow, gram.iter().chain(&atb).chain(&half_y_sq))?;
+        ensure_finite_output(
+            "ista/fista",
+            overflow,
+            gram.iter().chain(&atb).chain(&half_y_sq),
+        )?;
         // A zero dictionary has L = 0: any step is exact (x = 0 is optimal), use 1.
         let lipschitz = match lipschitz_constant(gram.view())? {
             0.0 => 1.0,

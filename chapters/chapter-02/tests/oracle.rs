@@ -117,8 +117,7 @@ fn book_convention_gives_identical_iterates() {
     let l = ista(a.view(), y.view(), lambda_book / 2.0, &exactly(1))
         .unwrap()
         .lipschitz;
-    let book =
-        ista_book_convention(a.view(), y.view(), lambda_book, 1.0 / (2.0 * l), 25).unwrap();
+    let book = ista_book_convention(a.view(), y.view(), lambda_book, 1.0 / (2.0 * l), 25).unwrap();
     for (k, z) in book.iter().enumerate() {
         let ours = ista(a.view(), y.view(), lambda_book / 2.0, &exactly(k + 1)).unwrap();
         let diff = max_diff(ours.x.view(), z.view());
@@ -184,7 +183,12 @@ fn kkt_holds_at_the_solution() {
     .unwrap();
     // The stopping rule is relative to max |Aᵀy|: check exactly what was asked.
     let scale = nan_max(a.t().dot(&y).iter().map(|v| v.abs()));
-    assert!(s.converged && s.kkt < tol * scale, "KKT {} vs {}", s.kkt, tol * scale);
+    assert!(
+        s.converged && s.kkt < tol * scale,
+        "KKT {} vs {}",
+        s.kkt,
+        tol * scale
+    );
     assert_abs_diff_eq!(
         s.kkt,
         kkt_residual(a.view(), y.view(), s.x.view(), 0.05).unwrap(),
@@ -210,7 +214,10 @@ fn nonnegative_lasso_solution_is_nonnegative_and_optimal() {
     .unwrap();
     assert!(s.converged);
     assert!(s.x.iter().all(|v| *v >= 0.0));
-    assert!(s.x.iter().any(|v| *v > 0.0), "a trivial x = 0 would pass the checks below");
+    assert!(
+        s.x.iter().any(|v| *v > 0.0),
+        "a trivial x = 0 would pass the checks below"
+    );
     let c = a.t().dot(&(&y - &a.dot(&s.x)));
     for (x, c) in s.x.iter().zip(c.iter()) {
         if *x > 0.0 {

@@ -9,7 +9,21 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::sampler::Denoiser;
+use crate::sampler::{Denoiser, validate_query};
+use shared::{Error, Result};
+
+/// The baselines undo the signal scale, so they need $\alpha > 0$.
+fn check_alpha(alpha: f64) -> Result<()> {
+    if alpha > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::out_of_range(
+            "alpha",
+            "> 0 for the PCA and soft-threshold baselines (they divide by alpha)",
+            alpha,
+        ))
+    }
+}
 use chapter_01::Pca;
 use chapter_02::soft_threshold;
 
@@ -24,8 +38,10 @@ impl Denoiser for PcaProjection {
     fn dim(&self) -> usize {
         self.pca.mean.len()
     }
-    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, _sigma: f64) -> Array2<f64> {
-        self.pca.denoise((&x_t / alpha).view())
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>> {
+        validate_query(self.dim(), x_t, alpha, sigma)?;
+        check_alpha(alpha)?;
+        Ok(self.pca.denoise((&x_t / alpha).view())?)
     }
 }
 
@@ -39,9 +55,11 @@ impl Denoiser for SoftThresholding {
     fn dim(&self) -> usize {
         self.dim
     }
-    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64> {
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>> {
+        validate_query(self.dim, x_t, alpha, sigma)?;
+        check_alpha(alpha)?;
         let tau = sigma / alpha * (2.0 * (self.dim as f64).ln()).sqrt();
-        (&x_t / alpha).mapv(|v| soft_threshold(v, tau))
+        Ok((&x_t / alpha).mapv(|v| soft_threshold(v, tau)))
     }
 }
 // ANCHOR_END: baselines

@@ -9,7 +9,9 @@
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::sampler::Denoiser;
+use crate::sampler::{Denoiser, validate_query};
+use shared::error::ensure_finite;
+use shared::{Error, Result};
 
 /// The memorizing denoiser of the columns of `points` (`d × n`).
 #[derive(Debug, Clone)]
@@ -23,7 +25,16 @@ impl Denoiser for Empirical {
     }
 
     // ANCHOR: empirical
-    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64> {
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>> {
+        validate_query(self.dim(), x_t, alpha, sigma)?;
+        if self.points.ncols() == 0 {
+            return Err(Error::shape(
+                "points",
+                "at least one training point",
+                "none",
+            ));
+        }
+        ensure_finite("points", self.points.iter())?;
         // ‖x_t − αx_i‖² = ‖x_t‖² − 2α x_tᵀx_i + α²‖x_i‖²; the first term is common to all i.
         let cross = self.points.t().dot(&x_t); // n × N
         let norms = self.points.map_axis(Axis(0), |p| p.dot(&p));
@@ -37,7 +48,7 @@ impl Denoiser for Empirical {
             let total = col.sum();
             col /= total;
         }
-        self.points.dot(&weights)
+        Ok(self.points.dot(&weights))
     }
     // ANCHOR_END: empirical
 }

@@ -169,7 +169,7 @@ pub const SNAPSHOT_FRACTIONS: [f64; 3] = [0.0, 0.9, 1.0];
 // ANCHOR: generation
 pub fn generation(c: &Config) -> Result<Generation> {
     let mix = lines_and_plane(c.seed);
-    let (training, _) = mix.sample(&mut seeded_rng(c.seed.wrapping_add(11)), c.train);
+    let (training, _) = mix.sample(&mut seeded_rng(c.seed.wrapping_add(11)), c.train)?;
     let memorizer = Empirical {
         points: training.clone(),
     };
@@ -200,13 +200,13 @@ pub fn generation(c: &Config) -> Result<Generation> {
     )?;
     // ANCHOR_END: generation
     let stats = vec![
-        sampler_stats("closed-form mixture", &mix, closed.view(), training.view()),
+        sampler_stats("closed-form mixture", &mix, closed.view(), training.view())?,
         sampler_stats(
             "memorizing (training set)",
             &mix,
             memorized.view(),
             training.view(),
-        ),
+        )?,
     ];
     Ok(Generation {
         stats,
@@ -236,9 +236,9 @@ fn sampler_stats(
     mix: &LowRankMixture,
     x: ArrayView2<f64>,
     training: ArrayView2<f64>,
-) -> SamplerStats {
+) -> Result<SamplerStats> {
     let n = x.ncols() as f64;
-    let dist = mix.distances(x);
+    let dist = mix.distances(x)?;
     let nearest: Vec<(usize, f64)> = dist
         .axis_iter(Axis(1))
         .map(|col| {
@@ -267,13 +267,13 @@ fn sampler_stats(
     let near_training = to_training.iter().filter(|d| **d < NEAR).count() as f64 / n;
     to_training.sort_by(f64::total_cmp);
     let median_training_distance = to_training[to_training.len() / 2];
-    SamplerStats {
+    Ok(SamplerStats {
         name,
         near_union,
         near_training,
         median_training_distance,
         proportions,
-    }
+    })
 }
 
 /// Denoising error of the optimal denoiser and the two baselines at one noise level.
@@ -316,23 +316,23 @@ pub fn coordinate_subspaces() -> LowRankMixture {
 pub fn error_vs_noise(seed: u64) -> Result<Vec<ErrorRow>> {
     let mix = coordinate_subspaces();
     let mut rng = seeded_rng(seed.wrapping_add(20));
-    let (train, _) = mix.sample(&mut rng, CMP_POINTS);
+    let (train, _) = mix.sample(&mut rng, CMP_POINTS)?;
     let pca = PcaProjection {
         pca: chapter_01::pca(train.view(), CMP_K * CMP_P, seed)?,
     };
     let soft = SoftThresholding { dim: CMP_D };
-    let (clean, _) = mix.sample(&mut rng, CMP_POINTS);
+    let (clean, _) = mix.sample(&mut rng, CMP_POINTS)?;
     let g = gaussian_matrix(&mut rng, CMP_D, CMP_POINTS);
     let mse = |x: &Array2<f64>| (x - &clean).mapv(|v| v * v).sum() / CMP_POINTS as f64;
     let mut rows = Vec::new();
     for sigma in CMP_SIGMAS {
-        let x_t = Process::VarianceExploding.noisy(clean.view(), g.view(), sigma);
+        let x_t = Process::VarianceExploding.noisy(clean.view(), g.view(), sigma)?;
         rows.push(ErrorRow {
             sigma,
             identity: mse(&x_t),
-            mmse: mse(&mix.denoise(x_t.view(), 1.0, sigma)),
-            pca: mse(&pca.denoise(x_t.view(), 1.0, sigma)),
-            soft: mse(&soft.denoise(x_t.view(), 1.0, sigma)),
+            mmse: mse(&mix.denoise(x_t.view(), 1.0, sigma)?),
+            pca: mse(&pca.denoise(x_t.view(), 1.0, sigma)?),
+            soft: mse(&soft.denoise(x_t.view(), 1.0, sigma)?),
         });
     }
     Ok(rows)

@@ -16,7 +16,7 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::mixture::{GaussianMixture, softmax_columns};
-use crate::sampler::Denoiser;
+use crate::sampler::{Denoiser, validate_query};
 use rand::RngExt;
 use shared::error::ensure_finite;
 use shared::linalg::orthogonality_error;
@@ -49,6 +49,23 @@ impl LowRankMixture {
         scales: Vec<f64>,
         floor: f64,
     ) -> Result<Self> {
+        let mix = LowRankMixture {
+            weights,
+            bases,
+            scales,
+            floor,
+        };
+        mix.validate()?;
+        Ok(mix)
+    }
+
+    /// Checks the fields (public, so they may have changed since [`LowRankMixture::new`]).
+    ///
+    /// # Errors
+    /// As [`LowRankMixture::new`].
+    pub fn validate(&self) -> Result<()> {
+        let (weights, bases, scales, floor) =
+            (&self.weights, &self.bases, &self.scales, self.floor);
         let k = weights.len();
         if k == 0 || bases.len() != k || scales.len() != k {
             return Err(Error::shape(
@@ -66,7 +83,7 @@ impl LowRankMixture {
             ));
         }
         let d = bases[0].nrows();
-        for u in &bases {
+        for u in bases {
             ensure_finite("basis", u.iter())?;
             if u.nrows() != d || u.ncols() == 0 || u.ncols() > d {
                 return Err(Error::shape(
@@ -89,16 +106,15 @@ impl LowRankMixture {
         if !(floor.is_finite() && floor >= 0.0) {
             return Err(Error::out_of_range("floor", "finite and >= 0", floor));
         }
-        Ok(LowRankMixture {
-            weights,
-            bases,
-            scales,
-            floor,
-        })
+        Ok(())
     }
 
     /// `n` samples (`d × n`) and the component each came from.
-    pub fn sample(&self, rng: &mut Rng, n: usize) -> (Array2<f64>, Vec<usize>) {
+    ///
+    /// # Errors
+    /// An invalid mixture ([`LowRankMixture::validate`]).
+    pub fn sample(&self, rng: &mut Rng, n: usize) -> Result<(Array2<f64>, Vec<usize>)> {
+        self.validate()?;
         let d = self.dim();
         let mut x = Array2::zeros((d, n));
         let mut labels = Vec::with_capacity(n);
@@ -115,24 +131,45 @@ impl LowRankMixture {
             col.assign(&(basis.dot(&z) + gaussian_vector(rng, d) * self.floor.sqrt()));
             labels.push(k);
         }
-        (x, labels)
+        Ok((x, labels))
     }
 
     /// Distance from each column of `x` to each subspace, $\|(I - U_k U_k^\top) x\|$ (`K × N`).
-    pub fn distances(&self, x: ArrayView2<f64>) -> Array2<f64> {
+    ///
+    /// # Errors
+    /// An invalid mixture; `x` without `d` rows or with non-finite entries.
+    pub fn distances(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.validate()?;
+        if x.nrows() != self.dim() {
+            return Err(Error::shape(
+                "x",
+                format!("{} rows", self.dim()),
+                format!("{} rows", x.nrows()),
+            ));
+        }
+        ensure_finite("x", x.iter())?;
         let mut out = Array2::zeros((self.bases.len(), x.ncols()));
         for (k, u) in self.bases.iter().enumerate() {
             let residual = &x - &u.dot(&u.t().dot(&x));
             out.row_mut(k)
                 .assign(&residual.map_axis(Axis(0), |c| c.dot(&c).sqrt()));
         }
-        out
+        Ok(out)
     }
 
     /// All bases side by side, $[U_1, \dots, U_K]$ (`d × Σ p_k`).
-    pub fn stacked(&self) -> Array2<f64> {
+    ///
+    /// # Errors
+    /// No basis, or bases of different heights.
+    pub fn stacked(&self) -> Result<Array2<f64>> {
         let views: Vec<ArrayView2<f64>> = self.bases.iter().map(|u| u.view()).collect();
-        ndarray::concatenate(Axis(1), &views).expect("bases share their row count")
+        ndarray::concatenate(Axis(1), &views).map_err(|_| {
+            Error::shape(
+                "bases",
+                "at least one basis, all with d rows",
+                "bases of different heights",
+            )
+        })
     }
 
     /// The rows of [`Self::stacked`]'s transpose that belong to each component.
@@ -146,7 +183,11 @@ impl LowRankMixture {
 
     /// The same distribution as a general [`GaussianMixture`] (zero means,
     /// $\Sigma_k = c_k U_k U_k^\top + \varepsilon I$), for cross-checks.
-    pub fn to_gaussian_mixture(&self) -> GaussianMixture {
+    ///
+    /// # Errors
+    /// An invalid mixture.
+    pub fn to_gaussian_mixture(&self) -> Result<GaussianMixture> {
+        self.validate()?;
         let d = self.dim();
         let covariances = self
             .bases
@@ -154,25 +195,28 @@ impl LowRankMixture {
             .zip(&self.scales)
             .map(|(u, c)| u.dot(&u.t()) * *c + Array2::<f64>::eye(d) * self.floor)
             .collect();
-        GaussianMixture {
-            weights: self.weights.clone(),
-            means: Array2::zeros((d, self.bases.len())),
+        GaussianMixture::new(
+            self.weights.clone(),
+            Array2::zeros((d, self.bases.len())),
             covariances,
-        }
+        )
     }
 }
 
 impl Denoiser for LowRankMixture {
     fn dim(&self) -> usize {
-        self.bases[0].nrows()
+        self.bases.first().map_or(0, |u| u.nrows())
     }
 
     // ANCHOR: lowrank_denoise
-    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64> {
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>> {
+        self.validate()?;
+        validate_query(self.dim(), x_t, alpha, sigma)?;
         let (d, eps) = (self.dim() as f64, self.floor);
         let b = alpha * alpha * eps + sigma * sigma;
+        let stacked = self.stacked()?;
         // One product gives U_kᵀ x_t for every k, stacked: the queries' scores against each subspace.
-        let mut coords = self.stacked().t().dot(&x_t);
+        let mut coords = stacked.t().dot(&x_t);
         let mut logits = Array2::zeros((self.bases.len(), x_t.ncols()));
         let mut gains = Vec::with_capacity(self.bases.len());
         for (k, rows) in self.blocks().enumerate() {
@@ -194,11 +238,11 @@ impl Denoiser for LowRankMixture {
                 coords.row_mut(i).zip_mut_with(&scale, |v, s| *v *= s);
             }
         }
-        let mut out = self.stacked().dot(&coords);
+        let mut out = stacked.dot(&coords);
         if eps > 0.0 {
             out.scaled_add(alpha * eps / b, &x_t);
         }
-        out
+        Ok(out)
     }
     // ANCHOR_END: lowrank_denoise
 }

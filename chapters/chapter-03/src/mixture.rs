@@ -17,7 +17,7 @@ use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::sampler::Denoiser;
-use shared::error::ensure_finite;
+use shared::error::{ensure_finite, ensure_finite_output};
 use shared::{Error, Result};
 
 /// A Gaussian mixture $\sum_k \pi_k \mathcal N(\mu_k, \Sigma_k)$ in $\mathbb R^d$.
@@ -46,7 +46,26 @@ impl GaussianMixture {
         means: Array2<f64>,
         covariances: Vec<Array2<f64>>,
     ) -> Result<Self> {
+        let mix = GaussianMixture {
+            weights,
+            means,
+            covariances,
+        };
+        mix.validate()?;
+        Ok(mix)
+    }
+
+    /// Checks the fields (they are public, so a mixture may have been changed
+    /// after [`GaussianMixture::new`]); every use validates first.
+    ///
+    /// # Errors
+    /// As [`GaussianMixture::new`].
+    pub fn validate(&self) -> Result<()> {
+        let (weights, means, covariances) = (&self.weights, &self.means, &self.covariances);
         let (d, k) = means.dim();
+        if d == 0 {
+            return Err(Error::shape("means", "at least one row (d >= 1)", "0 rows"));
+        }
         if k == 0 || weights.len() != k || covariances.len() != k {
             return Err(Error::shape(
                 "mixture",
@@ -70,14 +89,10 @@ impl GaussianMixture {
                 weights.sum(),
             ));
         }
-        for c in &covariances {
+        for c in covariances {
             validate_covariance(c.view(), d)?;
         }
-        Ok(GaussianMixture {
-            weights,
-            means,
-            covariances,
-        })
+        Ok(())
     }
 
     /// The dimension `d`.
@@ -86,7 +101,17 @@ impl GaussianMixture {
     }
 
     /// Eigendecompositions of the covariances, for repeated denoising.
+    ///
+    /// A mixture whose fields were made invalid after construction gives a
+    /// prepared mixture whose every `denoise` returns that error.
     pub fn prepare(&self) -> PreparedMixture {
+        if let Err(e) = self.validate() {
+            return PreparedMixture {
+                dim: self.means.nrows(),
+                components: Vec::new(),
+                invalid: Some(e.to_string()),
+            };
+        }
         let components = self
             .covariances
             .iter()
@@ -105,6 +130,7 @@ impl GaussianMixture {
         PreparedMixture {
             dim: self.dim(),
             components,
+            invalid: None,
         }
     }
 }
@@ -168,29 +194,39 @@ struct Component {
 pub struct PreparedMixture {
     dim: usize,
     components: Vec<Component>,
+    /// Why the mixture it came from was invalid, if it was.
+    invalid: Option<String>,
 }
 
 // ANCHOR: mmse_denoise
 /// $\mathbb E[x \mid \alpha x + \sigma g = x_t]$ for every column of `x_t` (`d × N`).
 ///
 /// # Errors
-/// `sigma <= 0` or not finite, `alpha < 0` or not finite, a row count other
-/// than `d`, NaN or infinity in `x_t`.
+/// An invalid mixture (see [`GaussianMixture::new`]); `sigma` not finite or so
+/// small that $\sigma^2$ underflows; `alpha < 0` or not finite; a row count
+/// other than `d`; NaN or infinity in `x_t`; a result that overflows.
 pub fn mmse_denoise(
     mix: &GaussianMixture,
     x_t: ArrayView2<f64>,
     alpha: f64,
     sigma: f64,
 ) -> Result<Array2<f64>> {
-    validate_query(mix.dim(), x_t, alpha, sigma)?;
-    Ok(mix.prepare().denoise(x_t, alpha, sigma))
+    mix.validate()?;
+    mix.prepare().denoise(x_t, alpha, sigma)
 }
 // ANCHOR_END: mmse_denoise
 
 /// Checks the arguments shared by every denoiser.
+///
+/// $\sigma^2$ must be a normal `f64` (σ above about 1.5e-154): below that it
+/// underflows and the noisy covariance of a singular component is exactly 0.
 pub fn validate_query(dim: usize, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<()> {
-    if !(sigma.is_finite() && sigma > 0.0) {
-        return Err(Error::out_of_range("sigma", "finite and > 0", sigma));
+    if !(sigma.is_finite() && sigma > 0.0 && sigma * sigma >= f64::MIN_POSITIVE) {
+        return Err(Error::out_of_range(
+            "sigma",
+            "finite with sigma^2 > 0 in floating point (sigma >= 1.5e-154)",
+            sigma,
+        ));
     }
     if !(alpha.is_finite() && alpha >= 0.0) {
         return Err(Error::out_of_range("alpha", "finite and >= 0", alpha));
@@ -233,7 +269,11 @@ impl Component {
 impl PreparedMixture {
     /// $\log p_t(x_t) = \log \sum_k \pi_k \mathcal N(x_t; \alpha\mu_k, \alpha^2\Sigma_k + \sigma^2 I)$
     /// for every column of `x_t` (used to check Tweedie's formula by finite differences).
-    pub fn log_density(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array1<f64> {
+    ///
+    /// # Errors
+    /// As [`Denoiser::denoise`].
+    pub fn log_density(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array1<f64>> {
+        self.check(x_t, alpha, sigma)?;
         let normalizer = 0.5 * self.dim as f64 * (2.0 * std::f64::consts::PI).ln();
         let mut logits = Array2::zeros((self.components.len(), x_t.ncols()));
         for (k, c) in self.components.iter().enumerate() {
@@ -241,10 +281,10 @@ impl PreparedMixture {
                 .row_mut(k)
                 .assign(&(c.terms(x_t, alpha, sigma).2 - normalizer));
         }
-        logits.map_axis(Axis(0), |col| {
+        Ok(logits.map_axis(Axis(0), |col| {
             let top = col.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
             top + col.iter().map(|v| (v - top).exp()).sum::<f64>().ln()
-        })
+        }))
     }
 }
 
@@ -254,7 +294,8 @@ impl Denoiser for PreparedMixture {
     }
 
     // ANCHOR: mixture_posterior
-    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64> {
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>> {
+        self.check(x_t, alpha, sigma)?;
         let mut logits = Array2::zeros((self.components.len(), x_t.ncols()));
         let mut means = Vec::with_capacity(self.components.len());
         for (k, c) in self.components.iter().enumerate() {
@@ -265,9 +306,21 @@ impl Denoiser for PreparedMixture {
             let shrunk = &z * &gain.insert_axis(Axis(1));
             means.push(c.vectors.dot(&shrunk) + c.mean.view().insert_axis(Axis(1)));
         }
-        mix_by_softmax(logits, &means)
+        let out = mix_by_softmax(logits, &means);
+        ensure_finite_output("mmse_denoise", "the posterior mean", out.iter())?;
+        Ok(out)
     }
     // ANCHOR_END: mixture_posterior
+}
+
+impl PreparedMixture {
+    /// The query checks of [`validate_query`], and the mixture's own validity.
+    fn check(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<()> {
+        if let Some(why) = &self.invalid {
+            return Err(Error::shape("mixture", "a valid mixture", why.clone()));
+        }
+        validate_query(self.dim, x_t, alpha, sigma)
+    }
 }
 
 /// Softmax down each column of `logits` (`K × N`): the posterior weights $w_k(x_j)$.

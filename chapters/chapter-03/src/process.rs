@@ -41,8 +41,25 @@ impl Process {
     }
 
     /// $x_t = \alpha_t x + \sigma_t g$ for data `x` and standard normal `g` (both `d × N`).
-    pub fn noisy(self, x: ArrayView2<f64>, g: ArrayView2<f64>, t: f64) -> Array2<f64> {
-        &x * self.alpha(t) + &g * self.sigma(t)
+    ///
+    /// # Errors
+    /// `x` and `g` of different shapes, or `t` outside the process's domain.
+    pub fn noisy(self, x: ArrayView2<f64>, g: ArrayView2<f64>, t: f64) -> Result<Array2<f64>> {
+        if x.dim() != g.dim() {
+            return Err(Error::shape(
+                "g",
+                format!("{:?} (the data's shape)", x.dim()),
+                format!("{:?}", g.dim()),
+            ));
+        }
+        if !self.contains(t) {
+            return Err(Error::out_of_range(
+                "time",
+                format!("inside the domain of {self:?}"),
+                t,
+            ));
+        }
+        Ok(&x * self.alpha(t) + &g * self.sigma(t))
     }
 }
 

@@ -11,9 +11,10 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::mixture::validate_query;
+pub use crate::mixture::validate_query;
 use crate::process::{Process, validate_grid};
-use shared::Result;
+use shared::error::ensure_finite_output;
+use shared::{Error, Result};
 
 /// Anything that maps noisy points to estimates of the clean ones.
 pub trait Denoiser {
@@ -21,9 +22,12 @@ pub trait Denoiser {
     fn dim(&self) -> usize;
 
     /// $\mathbb E[x \mid \alpha x + \sigma g = x_t]$ (or an estimate) for every
-    /// column of `x_t` (`d × N`). Callers guarantee `sigma > 0`, `alpha >= 0`,
-    /// `d` rows and finite entries ([`ddim_sample`] checks them).
-    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Array2<f64>;
+    /// column of `x_t` (`d × N`), as a `d × N` matrix.
+    ///
+    /// # Errors
+    /// Implementations check their input with [`validate_query`] (`sigma > 0`,
+    /// `alpha >= 0`, `d` rows, finite entries) and their own parameters.
+    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>>;
 }
 
 // ANCHOR: ddim
@@ -34,7 +38,8 @@ pub trait Denoiser {
 /// # Errors
 /// A grid that is too short, not strictly decreasing or outside the process's
 /// domain; a zero noise level anywhere but the last time; `x_init` with the wrong
-/// number of rows or non-finite entries.
+/// number of rows or non-finite entries; a denoiser error, or a denoiser output
+/// that is not `d × N` or not finite.
 pub fn ddim_sample<D: Denoiser + ?Sized>(
     denoiser: &D,
     process: Process,
@@ -48,7 +53,8 @@ pub fn ddim_sample<D: Denoiser + ?Sized>(
         let (t, s) = (pair[0], pair[1]);
         let (alpha_t, sigma_t) = (process.alpha(t), process.sigma(t));
         validate_query(denoiser.dim(), x.view(), alpha_t, sigma_t)?;
-        let clean = denoiser.denoise(x.view(), alpha_t, sigma_t);
+        let clean = denoiser.denoise(x.view(), alpha_t, sigma_t)?;
+        check_output(&clean, x.dim())?;
         let keep = process.sigma(s) / sigma_t;
         let mix = process.alpha(s) - keep * alpha_t;
         x.zip_mut_with(&clean, |x, c| *x = keep * *x + mix * c);
@@ -57,3 +63,15 @@ pub fn ddim_sample<D: Denoiser + ?Sized>(
     Ok(x)
 }
 // ANCHOR_END: ddim
+
+/// A denoiser's output must have the query's shape and finite entries.
+fn check_output(clean: &Array2<f64>, dim: (usize, usize)) -> Result<()> {
+    if clean.dim() != dim {
+        return Err(Error::shape(
+            "denoiser output",
+            format!("{dim:?} (the query's shape)"),
+            format!("{:?}", clean.dim()),
+        ));
+    }
+    ensure_finite_output("ddim_sample", "the denoiser output", clean.iter())
+}

@@ -7,24 +7,70 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use shared::error::{ensure_finite, ensure_finite_output};
+use shared::{Error, Result};
+
+/// Same shapes, finite entries, finite $\alpha$, and $\sigma^2$ a normal positive number.
+fn check(a: ArrayView2<f64>, b: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<()> {
+    if a.dim() != b.dim() {
+        return Err(Error::shape(
+            "tweedie input",
+            format!("{:?}", a.dim()),
+            format!("{:?}", b.dim()),
+        ));
+    }
+    ensure_finite("x_t", a.iter())?;
+    ensure_finite("denoiser output or score", b.iter())?;
+    if !(sigma.is_finite() && sigma > 0.0 && sigma * sigma >= f64::MIN_POSITIVE) {
+        return Err(Error::out_of_range(
+            "sigma",
+            "finite with sigma^2 > 0",
+            sigma,
+        ));
+    }
+    if !alpha.is_finite() {
+        return Err(Error::out_of_range("alpha", "finite", alpha));
+    }
+    Ok(())
+}
+
 // ANCHOR: tweedie
 /// The score $\nabla \log p_t(x_t) = (\alpha_t \bar x - x_t)/\sigma_t^2$ from the denoiser output $\bar x$.
+///
+/// # Errors
+/// Different shapes, non-finite input, $\sigma^2$ not a positive normal number, or overflow.
 pub fn denoiser_to_score(
     x_t: ArrayView2<f64>,
     denoised: ArrayView2<f64>,
     alpha: f64,
     sigma: f64,
-) -> Array2<f64> {
-    (&denoised * alpha - x_t) / (sigma * sigma)
+) -> Result<Array2<f64>> {
+    check(x_t, denoised, alpha, sigma)?;
+    let score = (&denoised * alpha - x_t) / (sigma * sigma);
+    ensure_finite_output("denoiser_to_score", "the score", score.iter())?;
+    Ok(score)
 }
 
 /// The denoiser $\mathbb E[x \mid x_t] = (x_t + \sigma_t^2 s)/\alpha_t$ from the score $s$ ($\alpha_t > 0$).
+///
+/// # Errors
+/// As [`denoiser_to_score`]; $\alpha_t \le 0$.
 pub fn score_to_denoiser(
     x_t: ArrayView2<f64>,
     score: ArrayView2<f64>,
     alpha: f64,
     sigma: f64,
-) -> Array2<f64> {
-    (&x_t + &(&score * (sigma * sigma))) / alpha
+) -> Result<Array2<f64>> {
+    check(x_t, score, alpha, sigma)?;
+    if alpha <= 0.0 {
+        return Err(Error::out_of_range(
+            "alpha",
+            "> 0 (the denoiser divides by it)",
+            alpha,
+        ));
+    }
+    let denoised = (&x_t + &(&score * (sigma * sigma))) / alpha;
+    ensure_finite_output("score_to_denoiser", "the denoiser", denoised.iter())?;
+    Ok(denoised)
 }
 // ANCHOR_END: tweedie

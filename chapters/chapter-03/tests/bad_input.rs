@@ -1,7 +1,8 @@
 //! Every error case of the public API, and the binary's handling of bad flags.
 
+use chapter_03::baselines::{PcaProjection, SoftThresholding};
 use chapter_03::{
-    Config, Error, GaussianMixture, Process, ddim_sample, mmse_denoise, run, uniform_grid,
+    Config, Denoiser, Error, GaussianMixture, Process, ddim_sample, mmse_denoise, run, uniform_grid,
 };
 use ndarray::{Array2, array};
 use shared::testing::{assert_one_line_error, run_binary};
@@ -91,15 +92,10 @@ fn sampler_rejects_bad_grids() {
         );
         assert!(r.is_err(), "{grid:?}");
     }
-    // σ = 0 before the last time cannot be denoised.
-    let r = ddim_sample(
-        &mix,
-        Process::VarianceExploding,
-        &[1.0, 0.0, -0.5],
-        x.view(),
-        |_, _| {},
-    );
-    assert!(r.is_err());
+    // σ_t = t, grids decrease strictly and start at t >= 0, so σ = 0 can only
+    // be the last time, where no denoiser is called: the grid below is valid.
+    // (σ = 0 at a denoised time is rejected by every denoiser; see
+    // `denoiser_rejects_nonpositive_sigma_and_nan`.)
     assert!(
         ddim_sample(
             &mix,
@@ -149,4 +145,101 @@ fn binary_rejects_zero_steps_with_one_line() {
         &run_binary(env!("CARGO_BIN_EXE_chapter-03"), &["--steps", "0"]),
         "--steps",
     );
+}
+
+#[test]
+fn tiny_sigma_whose_square_underflows_is_rejected_not_nan() {
+    // A singular covariance: with σ² = 0 the posterior gain would be 0/0.
+    let mix = GaussianMixture::new(
+        array![1.0],
+        array![[0.0], [0.0]],
+        vec![array![[1.0, 0.0], [0.0, 0.0]]],
+    )
+    .unwrap();
+    let r = mmse_denoise(&mix, array![[1.0], [1.0]].view(), 1.0, 1e-162);
+    assert!(matches!(r, Err(Error::OutOfRange { .. })), "{r:?}");
+    assert!(mmse_denoise(&mix, array![[1.0], [1.0]].view(), 1.0, 1e-150).is_ok());
+}
+
+#[test]
+fn empty_dimension_and_mutated_fields_are_errors_not_panics() {
+    let r = GaussianMixture::new(
+        array![1.0],
+        Array2::zeros((0, 1)),
+        vec![Array2::zeros((0, 0))],
+    );
+    assert!(matches!(r, Err(Error::Shape { .. })));
+    let mut mix = unit();
+    mix.covariances[0] = Array2::zeros((3, 3));
+    assert!(mmse_denoise(&mix, array![[1.0]].view(), 1.0, 1.0).is_err());
+    assert!(
+        mix.prepare()
+            .denoise(array![[1.0]].view(), 1.0, 1.0)
+            .is_err()
+    );
+}
+
+#[test]
+fn baselines_at_alpha_zero_are_errors_not_infinities() {
+    // A VP grid that starts at t = 1 has α = 0 there: pure noise, nothing to rescale.
+    let x = array![[1.0, -1.0], [0.5, 0.2]];
+    let soft = SoftThresholding { dim: 2 };
+    let grid = uniform_grid(1.0, 0.1, 5);
+    let r = ddim_sample(
+        &soft,
+        Process::VariancePreserving,
+        &grid,
+        x.view(),
+        |_, _| {},
+    );
+    assert!(matches!(r, Err(Error::OutOfRange { .. })), "{r:?}");
+    let model = chapter_01::pca(x.view(), 1, 0).unwrap();
+    let pca = PcaProjection { pca: model };
+    assert!(pca.denoise(x.view(), 0.0, 1.0).is_err());
+    // The exact denoiser is fine at α = 0: it returns the prior mean.
+    let mix =
+        GaussianMixture::new(array![1.0], array![[0.0], [0.0]], vec![Array2::eye(2)]).unwrap();
+    assert!(
+        ddim_sample(
+            &mix.prepare(),
+            Process::VariancePreserving,
+            &grid,
+            x.view(),
+            |_, _| {}
+        )
+        .is_ok()
+    );
+}
+
+/// A denoiser that returns the wrong shape, or NaN.
+struct Broken {
+    nan: bool,
+}
+
+impl Denoiser for Broken {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn denoise(&self, x_t: ndarray::ArrayView2<f64>, _: f64, _: f64) -> Result<Array2<f64>, Error> {
+        Ok(if self.nan {
+            x_t.mapv(|_| f64::NAN)
+        } else {
+            Array2::zeros((2, x_t.ncols()))
+        })
+    }
+}
+
+#[test]
+fn sampler_rejects_bad_denoiser_output() {
+    let grid = uniform_grid(1.0, 0.1, 3);
+    for nan in [false, true] {
+        let r = ddim_sample(
+            &Broken { nan },
+            Process::VarianceExploding,
+            &grid,
+            array![[1.0]].view(),
+            |_, _| {},
+        );
+        assert!(r.is_err(), "nan = {nan}");
+    }
 }

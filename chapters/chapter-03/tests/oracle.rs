@@ -14,8 +14,14 @@ use shared::linalg::random_orthonormal;
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
 
+/// Largest entrywise difference; NaN if either side has NaN (so `< tol` fails).
 fn max_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
-    (a - b).iter().fold(0.0f64, |m, d| m.max(d.abs()))
+    shared::error::nan_max((a - b).iter().map(|d| d.abs()))
+}
+
+#[test]
+fn max_diff_fails_on_nan() {
+    assert!(max_diff(&array![[1.0]], &array![[f64::NAN]]).is_nan());
 }
 
 /// Two lines e1 and e2 in R^2 (unit variance), x_t = (1, 0.5): VE at t = 1 gives
@@ -35,8 +41,8 @@ fn two_lines_match_reference_values_in_both_forms() {
         (Process::VariancePreserving, 0.6, [0.5286051, 0.1356975]),
     ] {
         let (a, s) = (process.alpha(t), process.sigma(t));
-        let closed = mix.denoise(x.view(), a, s);
-        let generic = mmse_denoise(&mix.to_gaussian_mixture(), x.view(), a, s).unwrap();
+        let closed = mix.denoise(x.view(), a, s).unwrap();
+        let generic = mmse_denoise(&mix.to_gaussian_mixture().unwrap(), x.view(), a, s).unwrap();
         assert!(max_diff(&closed, &generic) < 1e-14);
         assert_abs_diff_eq!(closed[[0, 0]], want[0], epsilon = 1e-7);
         assert_abs_diff_eq!(closed[[1, 0]], want[1], epsilon = 1e-7);
@@ -61,12 +67,12 @@ fn low_rank_closed_form_equals_generic_formula() {
             floor,
         )
         .unwrap();
-        let generic = mix.to_gaussian_mixture();
+        let generic = mix.to_gaussian_mixture().unwrap();
         let x = gaussian_matrix(&mut rng, 8, 20) * 2.0;
         for process in [Process::VarianceExploding, Process::VariancePreserving] {
             for t in [0.05, 0.3, 0.9] {
                 let (a, s) = (process.alpha(t), process.sigma(t));
-                let closed = mix.denoise(x.view(), a, s);
+                let closed = mix.denoise(x.view(), a, s).unwrap();
                 let general = mmse_denoise(&generic, x.view(), a, s).unwrap();
                 let diff = max_diff(&closed, &general);
                 assert!(diff < 1e-10, "floor {floor}, {process:?}, t {t}: {diff}");
@@ -128,14 +134,15 @@ fn tweedie_round_trip_and_finite_difference_score() {
         0.0,
     )
     .unwrap()
-    .to_gaussian_mixture();
+    .to_gaussian_mixture()
+    .unwrap();
     let prepared = mix.prepare();
     let x = gaussian_matrix(&mut seeded_rng(7), 3, 5);
     for process in [Process::VarianceExploding, Process::VariancePreserving] {
         let (a, s) = (process.alpha(0.5), process.sigma(0.5));
-        let denoised = prepared.denoise(x.view(), a, s);
-        let score = denoiser_to_score(x.view(), denoised.view(), a, s);
-        let back = score_to_denoiser(x.view(), score.view(), a, s);
+        let denoised = prepared.denoise(x.view(), a, s).unwrap();
+        let score = denoiser_to_score(x.view(), denoised.view(), a, s).unwrap();
+        let back = score_to_denoiser(x.view(), score.view(), a, s).unwrap();
         assert!(max_diff(&back, &denoised) < 1e-13);
         let h = 1e-5;
         for i in 0..3 {
@@ -143,8 +150,8 @@ fn tweedie_round_trip_and_finite_difference_score() {
             let mut down = x.clone();
             up.row_mut(i).mapv_inplace(|v| v + h);
             down.row_mut(i).mapv_inplace(|v| v - h);
-            let fd: Array1<f64> = (prepared.log_density(up.view(), a, s)
-                - prepared.log_density(down.view(), a, s))
+            let fd: Array1<f64> = (prepared.log_density(up.view(), a, s).unwrap()
+                - prepared.log_density(down.view(), a, s).unwrap())
                 / (2.0 * h);
             for j in 0..5 {
                 assert_relative_eq!(fd[j], score[[i, j]], max_relative = 1e-6, epsilon = 1e-8);
@@ -161,7 +168,7 @@ fn memorizer_returns_nearest_training_point_at_small_noise() {
         points: points.clone(),
     };
     let x = array![[0.9, 2.6], [1.2, -0.7]];
-    let got = memorizer.denoise(x.view(), 1.0, 1e-3);
+    let got = memorizer.denoise(x.view(), 1.0, 1e-3).unwrap();
     assert_eq!(got.column(0), points.column(1));
     assert_eq!(got.column(1), points.column(2));
 }
