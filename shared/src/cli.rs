@@ -4,6 +4,7 @@
 //! with [`parse_args`] and wraps its work in [`run_main`], so every binary
 //! reports bad input the same way: one line `error: …` on stderr and exit code 2.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -70,7 +71,7 @@ pub fn parse_args<T: Parser>() -> std::result::Result<T, ExitCode> {
                 .lines()
                 .next()
                 .unwrap_or("error: invalid arguments");
-            eprintln!("{first} (run with --help for usage)");
+            say(&format!("{first} (run with --help for usage)"));
             ExitCode::from(2)
         }
     })
@@ -91,7 +92,7 @@ pub fn run_main(body: impl FnOnce() -> Result<()>) -> ExitCode {
     match body() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            say(&format!("error: {e}"));
             match e {
                 Error::Io { .. } | Error::Plot { .. } => ExitCode::from(1),
                 _ => ExitCode::from(2),
@@ -100,12 +101,21 @@ pub fn run_main(body: impl FnOnce() -> Result<()>) -> ExitCode {
     }
 }
 
+/// A line on stderr; a closed or full stderr is ignored (never a panic, unlike `eprintln!`).
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// Runs a chapter's experiments under a [`CommonArgs::spinner`], then [`emit`]s the output.
+///
+/// The figure directory is checked (created if missing) before anything is
+/// computed, so a bad `--out-dir` fails at once instead of after the run.
 pub fn run_and_emit(
     common: &CommonArgs,
     chapter: &str,
     run: impl FnOnce() -> Result<Output>,
 ) -> Result<()> {
+    prepare_dir(&common.out_dir_or_default(chapter))?;
     let spinner = common.spinner("running the experiments");
     let output = run();
     spinner.finish_and_clear();
@@ -114,34 +124,69 @@ pub fn run_and_emit(
 
 /// Prints a chapter's report on stdout and writes its figures to `--out-dir`
 /// (default `target/<chapter>`), naming each file on stderr unless `--quiet`.
+///
+/// A closed or full stdout is an [`Error::Io`], not a panic.
 pub fn emit(output: &Output, common: &CommonArgs, chapter: &str) -> Result<()> {
-    print!("{}", output.report);
-    std::io::Write::flush(&mut std::io::stdout()).map_err(|source| Error::Io {
-        path: "<stdout>".into(),
-        source,
-    })?;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(output.report.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|source| Error::Io {
+            path: "<stdout>".into(),
+            source,
+        })?;
     let dir = common.out_dir_or_default(chapter);
     for (name, svg) in &output.figures {
         let path = write_file(&dir, name, svg)?;
         if !common.quiet {
-            eprintln!("wrote {}", path.display());
+            say(&format!("wrote {}", path.display()));
         }
+    }
+    Ok(())
+}
+
+/// Creates `dir` if needed and checks that it is a directory.
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if !dir.is_dir() {
+        return Err(Error::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other("not a directory; pass --out-dir DIR"),
+        });
     }
     Ok(())
 }
 
 /// Writes `contents` to `dir/name`, creating `dir` if needed.
 pub fn write_file(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    prepare_dir(dir)?;
     let path = dir.join(name);
     std::fs::write(&path, contents).map_err(|source| Error::Io {
         path: path.clone(),
         source,
     })?;
     Ok(path)
+}
+
+/// Fails up front when a combination of flags, each allowed alone, would need
+/// more than `limit` units of `what` (say, matrix entries held in memory, or
+/// multiply-adds), naming the flags to lower. `need` is computed in `f64` so it
+/// cannot overflow.
+pub fn ensure_budget(what: &str, need: f64, limit: f64, flags: &'static str) -> Result<()> {
+    if need <= limit {
+        Ok(())
+    } else {
+        Err(Error::out_of_range(
+            flags,
+            format!(
+                "small enough that the run needs at most {limit:.1e} {what} (this one needs {need:.1e}); lower one of them"
+            ),
+            "this combination",
+        ))
+    }
 }
 
 /// Fails with [`Error::OutOfRange`] unless `lo <= value <= hi`.

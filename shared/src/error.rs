@@ -37,7 +37,7 @@ pub enum Error {
         tolerance: f64,
     },
     /// A file could not be read or written.
-    #[error("cannot write {path}: {source}; check that the directory is writable", path = path.display())]
+    #[error("cannot write {path}: {source}; check the path, its permissions and free space", path = path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -22,17 +22,6 @@ pub fn book_settings(chapter: &str) -> insta::Settings {
     s
 }
 
-/// The body of the committed report snapshot of `chapter` (without insta's header).
-pub fn book_report(chapter: &str) -> String {
-    let path = generated_dir(chapter).join("report.snap");
-    let snapshot = std::fs::read_to_string(&path).expect("the report snapshot is committed");
-    snapshot
-        .splitn(3, "---\n")
-        .nth(2)
-        .expect("insta's three-line header")
-        .to_string()
-}
-
 /// Runs a chapter binary with `args`, writing figures to a scratch directory.
 pub fn run_binary(exe: &str, args: &[&str]) -> ProcessOutput {
     let scratch = std::env::temp_dir().join("drl-companion-test-figures");
@@ -55,4 +44,46 @@ pub fn assert_one_line_error(out: &ProcessOutput, mentions: &str) {
         stderr.starts_with("error: ") && stderr.contains(mentions),
         "stderr: {stderr}"
     );
+}
+
+/// The book test of a chapter, in one run of its binary: what `cargo run -p
+/// <chapter>` prints is snapshot as the report the book shows, and every SVG it
+/// writes as a figure, into `book/generated/<chapter>`. One run checks both
+/// the binary and the book (running the library again in-process would
+/// repeat the chapter's whole computation).
+pub fn assert_binary_matches_book(chapter: &str, exe: &str) {
+    let dir = std::env::temp_dir().join(format!(
+        "drl-companion-book-{chapter}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(exe)
+        .args(["--quiet", "--out-dir"])
+        .arg(&dir)
+        .output()
+        .expect("the chapter binary runs");
+    assert!(
+        out.status.success(),
+        "{chapter} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8(out.stdout).expect("the report is UTF-8");
+    let mut figures: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("the binary wrote its figures")
+        .map(|e| e.expect("readable directory entry").path())
+        .collect();
+    figures.sort();
+    assert!(!figures.is_empty(), "{chapter} wrote no figure");
+    book_settings(chapter).bind(|| {
+        insta::assert_snapshot!("report", report);
+        for path in &figures {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("a UTF-8 file name");
+            let svg = std::fs::read(path).expect("the figure is readable");
+            insta::assert_binary_snapshot!(name, svg);
+        }
+    });
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -144,7 +144,8 @@ fn write_recovery(out: &mut String, c: &Config, rec: &Recovery) {
             m.name.to_string(),
             values,
             m.work.clone(),
-            sci_or_below(m.to_reference, 1e-8),
+            m.to_reference
+                .map_or("(reference)".into(), |d| sci_or_below(d, 1e-8)),
             fixed(m.to_truth, 4),
         ]);
     }

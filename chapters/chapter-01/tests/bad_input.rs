@@ -133,3 +133,42 @@ fn binary_rejects_non_numeric_noise_with_one_line() {
         "--noise",
     );
 }
+
+/// `--out-dir` naming a file fails before any computation, with one line and
+/// nothing on stdout (the report is not printed first).
+#[test]
+fn binary_rejects_an_out_dir_that_is_a_file_before_computing() {
+    let file = std::env::temp_dir().join("drl-companion-not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chapter-01"))
+        .args(["--quiet", "--out-dir"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: cannot write"), "{stderr}");
+}
+
+/// A full stdout is a clean error, not a panic (exit 101).
+#[test]
+fn binary_reports_a_full_stdout_as_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not a Linux machine
+    };
+    let scratch = std::env::temp_dir().join("drl-companion-test-figures");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chapter-01"))
+        .args(["--quiet", "--out-dir"])
+        .arg(scratch)
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: cannot write <stdout>"),
+        "{stderr}"
+    );
+}

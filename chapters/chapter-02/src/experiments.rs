@@ -48,9 +48,9 @@ impl Config {
     /// Checks every field before any arithmetic.
     pub fn validate(&self) -> Result<()> {
         ensure_in_range("--measurements", self.measurements, 2, 4096)?;
-        ensure_in_range("--atoms", self.atoms, 2, 4096)?;
+        ensure_in_range("--atoms", self.atoms, 2, 1024)?;
         ensure_in_range("--sparsity", self.sparsity, 1, self.atoms)?;
-        ensure_in_range("--signals", self.signals, 1, 10_000)?;
+        ensure_in_range("--signals", self.signals, 1, 2000)?;
         for (name, v) in [("--lambda", self.lambda), ("--noise", self.noise)] {
             if !v.is_finite() {
                 return Err(Error::out_of_range(name, "a finite number", v));
@@ -58,6 +58,19 @@ impl Config {
         }
         ensure_in_range("--lambda", self.lambda, 1e-6, 10.0)?;
         ensure_in_range("--noise", self.noise, 0.0, 10.0)?;
+        // One FISTA iteration costs about n (n + m) N multiply-adds; the
+        // reference solve may take tens of thousands of them.
+        let (n, m, count) = (
+            self.atoms as f64,
+            self.measurements as f64,
+            self.signals as f64,
+        );
+        shared::cli::ensure_budget(
+            "multiply-adds per iteration",
+            n * (n + m) * count,
+            2e8,
+            "--atoms, --measurements, --signals",
+        )?;
         Ok(())
     }
 }

@@ -13,13 +13,13 @@ struct Args {
     /// Measurements per signal m in the compressed-sensing experiment (2..=4096).
     #[arg(long, default_value_t = Config::default().measurements)]
     measurements: usize,
-    /// Dictionary size n (2..=4096).
+    /// Dictionary size n (2..=1024).
     #[arg(long, default_value_t = Config::default().atoms)]
     atoms: usize,
     /// Nonzeros per true code (1..=atoms).
     #[arg(long, default_value_t = Config::default().sparsity)]
     sparsity: usize,
-    /// Number of signals (1..=10000).
+    /// Number of signals (1..=2000).
     #[arg(long, default_value_t = Config::default().signals)]
     signals: usize,
     /// LASSO weight lambda (1e-6..=10).

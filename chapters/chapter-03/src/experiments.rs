@@ -39,9 +39,23 @@ impl Default for Config {
 impl Config {
     /// Checks every field before any arithmetic.
     pub fn validate(&self) -> Result<()> {
-        ensure_in_range("--samples", self.samples, 1, 100_000)?;
+        ensure_in_range("--samples", self.samples, 1, 20_000)?;
         ensure_in_range("--steps", self.steps, 1, 10_000)?;
-        ensure_in_range("--train", self.train, 1, 10_000)?;
+        ensure_in_range("--train", self.train, 1, 5000)?;
+        // The memorizing denoiser holds a train × samples matrix and redoes it every step.
+        let (n, m, l) = (self.train as f64, self.samples as f64, self.steps as f64);
+        shared::cli::ensure_budget(
+            "matrix entries (8 bytes each)",
+            n * m,
+            2.5e7,
+            "--train, --samples",
+        )?;
+        shared::cli::ensure_budget(
+            "point-pairs over all steps",
+            l * m * (n + 50.0),
+            2e9,
+            "--steps, --samples, --train",
+        )?;
         Ok(())
     }
 }
