@@ -78,8 +78,8 @@ fn ddim_sample_runs_any_denoiser_down_a_grid() {
         .map(|w| (w[0].asin() - w[1].asin()).cos())
         .product();
     assert!(
-        gain < 0.8,
-        "the check must separate the sampler from the identity"
+        (0.1..0.95).contains(&gain),
+        "the check must separate the sampler from identity and zero"
     );
     assert_abs_diff_eq!(out[[0, 0]], gain, epsilon = 1e-12);
 }
