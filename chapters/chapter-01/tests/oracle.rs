@@ -169,3 +169,63 @@ fn measured_rate_matches_eigengap_ratio_within_one_percent() {
         );
     }
 }
+
+/// The report's denoising numbers against theory, not only the snapshot:
+/// noise energy D σ² before, about d σ² after projecting onto the learned subspace.
+#[test]
+fn pca_denoising_removes_all_but_d_of_the_d_noise_dimensions() {
+    let config = chapter_01::Config::default();
+    for factor in chapter_01::experiments::NOISE_FACTORS {
+        let sigma = config.noise * factor;
+        let r = chapter_01::experiments::denoising(&config, sigma).unwrap();
+        assert_relative_eq!(
+            r.before,
+            config.dim as f64 * sigma * sigma,
+            max_relative = 0.05
+        );
+        // Within 25%: the learned subspace also absorbs some noise (it is estimated).
+        assert_relative_eq!(
+            r.after,
+            config.rank as f64 * sigma * sigma,
+            max_relative = 0.25
+        );
+    }
+}
+
+/// Deflation on a dense non-diagonal matrix agrees with nalgebra.
+#[test]
+fn deflation_matches_nalgebra_on_a_non_diagonal_matrix() {
+    let (m, values) = random_spd(12, 21, |i| 5.0 * 0.6f64.powi(i as i32));
+    let defl = chapter_01::deflation(&m, 3, &mut seeded_rng(4), 1e-12, 10_000);
+    let (_, reference) = nalgebra_top(m.view(), 3);
+    for i in 0..3 {
+        assert_relative_eq!(defl.values[i], values[i], max_relative = 1e-10);
+    }
+    assert!(subspace_distance(reference.view(), defl.vectors.view()) < 1e-8);
+}
+
+/// Oja's rule converges toward nalgebra's subspace on the chapter's data.
+#[test]
+fn oja_rule_approaches_the_principal_subspace() {
+    let config = chapter_01::Config::default();
+    let data = PlantedSubspace::sample(
+        &mut seeded_rng(config.seed),
+        config.dim,
+        &config.variances(),
+        config.samples,
+        config.noise,
+    )
+    .unwrap();
+    let mean = data.x.mean_axis(ndarray::Axis(1)).unwrap();
+    let centered = &data.x - &mean.insert_axis(ndarray::Axis(1));
+    let cov = centered.dot(&centered.t()) / config.samples as f64;
+    let (_, reference) = nalgebra_top(cov.view(), config.rank);
+    let start = shared::linalg::random_orthonormal(&mut seeded_rng(9), config.dim, config.rank);
+    let u = chapter_01::oja_subspace(centered.view(), config.rank, 2e-3, 3, &mut seeded_rng(9));
+    let before = subspace_distance(reference.view(), start.view());
+    let after = subspace_distance(reference.view(), u.view());
+    assert!(
+        after < 0.2 && after < before / 5.0,
+        "before {before}, after {after}"
+    );
+}

@@ -20,7 +20,7 @@ use shared::{Error, Result};
 /// Defined for $\tau \ge 0$. Its contract returns a plain `f64`, so invalid
 /// input gives NaN rather than an error: a NaN `x`, or a negative or NaN `tau`.
 pub fn soft_threshold(x: f64, tau: f64) -> f64 {
-    if !(tau >= 0.0) {
+    if tau.is_nan() || tau < 0.0 {
         f64::NAN
     } else if x > tau {
         x - tau
@@ -36,7 +36,7 @@ pub fn soft_threshold(x: f64, tau: f64) -> f64 {
 /// operator of $\tau|\cdot| + \chi_{\ge 0}$ (a shifted ReLU; the variant CRATE uses).
 /// NaN for a NaN `x` or a negative or NaN `tau`, like [`soft_threshold`].
 pub fn nonnegative_soft_threshold(x: f64, tau: f64) -> f64 {
-    if !(tau >= 0.0) || x.is_nan() {
+    if tau.is_nan() || tau < 0.0 || x.is_nan() {
         f64::NAN
     } else if x > tau {
         x - tau

@@ -299,7 +299,9 @@ pub fn relative_error(x: ArrayView2<f64>, target: ArrayView2<f64>) -> Result<f64
     if den == 0.0 {
         return Err(Error::out_of_range("target", "not all zero", "all zeros"));
     }
-    Ok(num / den)
+    let error = num / den;
+    ensure_finite_output("relative_error", "the squared norms", [&error])?;
+    Ok(error)
 }
 
 /// Sum of squares of a layer list (to test gradient directions).

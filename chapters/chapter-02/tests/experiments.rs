@@ -35,3 +35,22 @@ fn trained_lista_beats_ista_at_equal_depth_and_matches_many_more_iterations() {
         assert!(u.ista_iterations_to_reach(test).unwrap() >= 5 * depth);
     }
 }
+
+/// `--lambda 10`: the optimum is x = 0, the solvers stop at once at that fixed
+/// point, and the history still covers every k the report prints (it used to
+/// index past the end).
+#[test]
+fn a_lambda_with_zero_optimum_gives_a_full_history() {
+    let c = Config {
+        lambda: 10.0,
+        ..Config::default()
+    };
+    let s = sensing(&c).unwrap();
+    assert_eq!(s.ista_gap.len(), chapter_02::experiments::SENSING_ITERS + 1);
+    assert_eq!(
+        s.fista_gap.len(),
+        chapter_02::experiments::SENSING_ITERS + 1
+    );
+    assert_eq!(s.distance_sq, 0.0);
+    assert!(s.ista_gap.iter().all(|g| g.abs() <= 1e-12 * s.optimum));
+}

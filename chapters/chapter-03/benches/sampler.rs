@@ -40,6 +40,7 @@ fn bench(c: &mut Criterion) {
     let samples = run();
     let nearest = mix
         .distances(samples.view())
+        .expect("valid samples")
         .map_axis(Axis(0), |c| c.iter().fold(f64::INFINITY, |m, v| m.min(*v)));
     eprintln!(
         "mean distance of the samples to the nearest subspace: {:.5}",

@@ -41,7 +41,7 @@ impl Denoiser for PcaProjection {
     fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>> {
         validate_query(self.dim(), x_t, alpha, sigma)?;
         check_alpha(alpha)?;
-        Ok(self.pca.denoise((&x_t / alpha).view())?)
+        self.pca.denoise((&x_t / alpha).view())
     }
 }
 
