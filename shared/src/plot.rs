@@ -290,11 +290,6 @@ mod tests {
     }
 
     #[test]
-    fn empty_figure_is_an_error() {
-        assert!(Figure::new("empty").to_svg().is_err());
-    }
-
-    #[test]
     fn tick_labels_are_short() {
         assert_eq!(tick_label(50.0), "50");
         assert_eq!(tick_label(9.99999999e-5), "1e-4");
