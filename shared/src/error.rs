@@ -119,6 +119,45 @@ pub fn nan_max2(a: f64, b: f64) -> f64 {
     }
 }
 
+/// Fails with [`Error::OutOfRange`] unless `value` is finite and `>= 0`.
+pub fn ensure_nonnegative(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::out_of_range(name, "finite and >= 0", value))
+    }
+}
+
+/// Fails with [`Error::Shape`] unless `got` (a row count) equals `rows`.
+pub fn ensure_rows(name: &'static str, got: usize, rows: usize) -> Result<()> {
+    if got == rows {
+        Ok(())
+    } else {
+        Err(Error::shape(
+            name,
+            format!("{rows} rows"),
+            format!("{got} rows"),
+        ))
+    }
+}
+
+/// Fails with [`Error::Shape`] unless `got` equals `expected` (two matrix shapes).
+pub fn ensure_same_shape(
+    name: &'static str,
+    got: (usize, usize),
+    expected: (usize, usize),
+) -> Result<()> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(Error::shape(
+            name,
+            format!("{expected:?}"),
+            format!("{got:?}"),
+        ))
+    }
+}
+
 /// Fails with [`Error::NonFinite`] if any entry is NaN or infinite.
 pub fn ensure_finite<'a>(
     name: &'static str,

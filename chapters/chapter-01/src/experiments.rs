@@ -73,6 +73,20 @@ impl Config {
             .map(|i| ((self.rank - i) as f64).powi(2))
             .collect()
     }
+
+    /// The planted data of the run at noise level `noise`, drawn from the seed.
+    ///
+    /// # Errors
+    /// As [`PlantedSubspace::sample`].
+    pub fn planted_data(&self, noise: f64) -> Result<PlantedSubspace> {
+        PlantedSubspace::sample(
+            &mut seeded_rng(self.seed),
+            self.dim,
+            &self.variances(),
+            self.samples,
+            noise,
+        )
+    }
 }
 
 /// Power iteration on `diag(3, 2, 1)` from $(1,1,1)/\sqrt3$, where
@@ -303,14 +317,7 @@ pub const NOISE_FACTORS: [f64; 3] = [0.5, 1.0, 2.0];
 
 // ANCHOR: denoising
 pub fn denoising(config: &Config, noise: f64) -> Result<Denoising> {
-    let mut rng = seeded_rng(config.seed);
-    let data = PlantedSubspace::sample(
-        &mut rng,
-        config.dim,
-        &config.variances(),
-        config.samples,
-        noise,
-    )?;
+    let data = config.planted_data(noise)?;
     let model = pca(data.x.view(), config.rank, config.seed)?;
     let denoised = model.denoise(data.x.view())?;
     let n = config.samples as f64;

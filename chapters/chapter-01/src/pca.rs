@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::operator::{Covariance, SymmetricOperator};
 use crate::subspace::{SubspaceIteration, subspace_iteration};
-use shared::error::ensure_finite;
+use shared::error::{ensure_finite, ensure_rows};
 use shared::linalg::{ldexp, magnitude_exponent};
 use shared::rng::gaussian_matrix;
 use shared::{Error, Result, seeded_rng};
@@ -187,13 +187,7 @@ impl Pca {
     pub fn decode(&self, z: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check_fields()?;
         let k = self.components.ncols();
-        if z.nrows() != k {
-            return Err(Error::shape(
-                "z",
-                format!("{k} rows"),
-                format!("{} rows", z.nrows()),
-            ));
-        }
+        ensure_rows("z", z.nrows(), k)?;
         ensure_finite("z", z.iter())?;
         Ok(self.components.dot(&z) + self.mean.view().insert_axis(Axis(1)))
     }
@@ -229,13 +223,7 @@ impl Pca {
     fn check(&self, name: &'static str, x: ArrayView2<f64>) -> Result<()> {
         self.check_fields()?;
         let d = self.mean.len();
-        if x.nrows() != d {
-            return Err(Error::shape(
-                name,
-                format!("{d} rows"),
-                format!("{} rows", x.nrows()),
-            ));
-        }
+        ensure_rows(name, x.nrows(), d)?;
         ensure_finite(name, x.iter())
     }
 }

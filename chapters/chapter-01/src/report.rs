@@ -6,10 +6,9 @@ use crate::experiments::{
     self, CLOSED_FORM_STEPS, ClosedForm, Config, Denoising, NOISE_FACTORS, OJA_GAIN, OJA_PASSES,
     RATE_TARGET, RATIOS, RateCheck, Recovery,
 };
-use shared::data::PlantedSubspace;
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading, sci, sci_or_below};
-use shared::{Output, Result, seeded_rng};
+use shared::{Output, Result};
 
 /// Runs every experiment of the chapter for `config`.
 ///
@@ -23,13 +22,7 @@ pub fn run(config: &Config) -> Result<Output> {
         .enumerate()
         .map(|(i, &r)| experiments::rate_check(config.dim, r, config.seed.wrapping_add(i as u64)))
         .collect();
-    let data = PlantedSubspace::sample(
-        &mut seeded_rng(config.seed),
-        config.dim,
-        &config.variances(),
-        config.samples,
-        config.noise,
-    )?;
+    let data = config.planted_data(config.noise)?;
     let recovery = experiments::recovery(config, &data);
     let denoising = NOISE_FACTORS
         .iter()

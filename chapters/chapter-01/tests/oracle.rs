@@ -208,14 +208,7 @@ fn deflation_matches_nalgebra_on_a_non_diagonal_matrix() {
 #[test]
 fn oja_rule_approaches_the_principal_subspace() {
     let config = chapter_01::Config::default();
-    let data = PlantedSubspace::sample(
-        &mut seeded_rng(config.seed),
-        config.dim,
-        &config.variances(),
-        config.samples,
-        config.noise,
-    )
-    .unwrap();
+    let data = config.planted_data(config.noise).unwrap();
     let mean = data.x.mean_axis(ndarray::Axis(1)).unwrap();
     let centered = &data.x - &mean.insert_axis(ndarray::Axis(1));
     let cov = centered.dot(&centered.t()) / config.samples as f64;

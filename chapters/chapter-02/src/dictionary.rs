@@ -11,7 +11,7 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::solvers::{SolverOptions, fista};
-use shared::error::{ensure_finite, nan_max};
+use shared::error::{ensure_finite, ensure_nonnegative, nan_max};
 use shared::rng::Rng;
 use shared::{Error, Result};
 
@@ -118,13 +118,7 @@ fn validate(
             opts.atoms,
         ));
     }
-    if !(opts.lambda.is_finite() && opts.lambda >= 0.0) {
-        return Err(Error::out_of_range(
-            "lambda",
-            "finite and >= 0",
-            opts.lambda,
-        ));
-    }
+    ensure_nonnegative("lambda", opts.lambda)?;
     if let Some(t) = truth {
         check_same_rows(t, y)?;
     }

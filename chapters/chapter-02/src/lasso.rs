@@ -9,7 +9,7 @@
 use nalgebra::{DMatrix, DVector};
 use ndarray::{Array2, ArrayView2, Zip};
 
-use shared::error::{ensure_finite, nan_max2};
+use shared::error::{ensure_finite, ensure_nonnegative, nan_max2};
 use shared::{Error, Result};
 
 // ANCHOR: soft_threshold
@@ -97,9 +97,7 @@ pub fn validate_triple(
     ensure_finite("a", a.iter())?;
     ensure_finite("y", y.iter())?;
     ensure_finite("x", x.iter())?;
-    if !(lambda.is_finite() && lambda >= 0.0) {
-        return Err(Error::out_of_range("lambda", "finite and >= 0", lambda));
-    }
+    ensure_nonnegative("lambda", lambda)?;
     Ok(())
 }
 

@@ -18,7 +18,9 @@
 use ndarray::{Array1, Array2, ArrayView2, Zip};
 
 use crate::lasso::soft_threshold;
-use shared::error::{ensure_finite, ensure_finite_output};
+use shared::error::{
+    ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows, ensure_same_shape,
+};
 use shared::{Error, Result};
 
 /// One layer's weights.
@@ -102,13 +104,7 @@ impl Lista {
                 ));
             }
         }
-        if y.nrows() != m {
-            return Err(Error::shape(
-                "y",
-                format!("{m} rows"),
-                format!("{} rows", y.nrows()),
-            ));
-        }
+        ensure_rows("y", y.nrows(), m)?;
         ensure_finite("y", y.iter())
     }
 
@@ -208,9 +204,7 @@ impl Lista {
     /// # Errors
     /// `grads` not shaped like the layers; `lr` negative or not finite.
     pub fn descend(&mut self, grads: &Gradients, lr: f64) -> Result<()> {
-        if !(lr.is_finite() && lr >= 0.0) {
-            return Err(Error::out_of_range("lr", "finite and >= 0", lr));
-        }
+        ensure_nonnegative("lr", lr)?;
         let fits = |l: &Layer, g: &Layer| {
             l.w.dim() == g.w.dim() && l.s.dim() == g.s.dim() && l.theta.len() == g.theta.len()
         };
@@ -241,9 +235,7 @@ fn validate_init(a: ArrayView2<f64>, lambda: f64, lipschitz: f64, depth: usize) 
         ));
     }
     ensure_finite("a", a.iter())?;
-    if !(lambda.is_finite() && lambda >= 0.0) {
-        return Err(Error::out_of_range("lambda", "finite and >= 0", lambda));
-    }
+    ensure_nonnegative("lambda", lambda)?;
     if !(lipschitz.is_finite() && lipschitz > 0.0) {
         return Err(Error::out_of_range(
             "lipschitz",
@@ -283,13 +275,7 @@ pub fn train(
 /// # Errors
 /// Different shapes, non-finite entries, or an all-zero `target`.
 pub fn relative_error(x: ArrayView2<f64>, target: ArrayView2<f64>) -> Result<f64> {
-    if x.dim() != target.dim() {
-        return Err(Error::shape(
-            "x",
-            format!("{:?} (the target's shape)", target.dim()),
-            format!("{:?}", x.dim()),
-        ));
-    }
+    ensure_same_shape("x", x.dim(), target.dim())?;
     ensure_finite("x", x.iter())?;
     ensure_finite("target", target.iter())?;
     let num: f64 = Zip::from(x)

@@ -25,7 +25,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMu
 use rayon::prelude::*;
 
 use crate::lasso::{nonnegative_soft_threshold, soft_threshold};
-use shared::error::{ensure_finite, ensure_finite_output, nan_max2};
+use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative, nan_max2};
 use shared::rng::{gaussian_vector, seeded_rng};
 use shared::{Error, Result};
 
@@ -149,9 +149,7 @@ fn validate(
     }
     ensure_finite("a", a.iter())?;
     ensure_finite("y", y.iter())?;
-    if !(lambda >= 0.0 && lambda.is_finite()) {
-        return Err(Error::out_of_range("lambda", "finite and >= 0", lambda));
-    }
+    ensure_nonnegative("lambda", lambda)?;
     if opts.tol.is_nan() || opts.tol < 0.0 {
         return Err(Error::out_of_range("tol", ">= 0", opts.tol));
     }
@@ -266,6 +264,19 @@ struct Rows {
     gx_prev: Array2<f64>,
 }
 
+impl Rows {
+    /// Every signal at $x = x^- = 0$ (so $G x = G x^- = 0$).
+    fn zeros(signals: usize, atoms: usize) -> Self {
+        let zeros = || Array2::zeros((signals, atoms));
+        Rows {
+            x: zeros(),
+            x_prev: zeros(),
+            gx: zeros(),
+            gx_prev: zeros(),
+        }
+    }
+}
+
 // ANCHOR: solve
 fn solve(
     a: ArrayView2<f64>,
@@ -277,13 +288,7 @@ fn solve(
 ) -> Result<Solution> {
     validate(a, y, lambda, opts)?;
     let p = Problem::new(a, y, lambda)?;
-    let zeros = || Array2::zeros((y.ncols(), a.ncols()));
-    let mut rows = Rows {
-        x: zeros(),
-        x_prev: zeros(),
-        gx: zeros(),
-        gx_prev: zeros(),
-    };
+    let mut rows = Rows::zeros(y.ncols(), a.ncols());
     let mut objective = vec![p.half_y_sq.sum()];
     let (mut t, mut beta) = (1.0f64, 0.0f64);
     // The KKT residual costs a full pass; it is computed only when it can stop the run.
@@ -510,9 +515,7 @@ pub fn ista_book_convention(
 ) -> Result<Vec<Array2<f64>>> {
     let z0 = Array2::zeros((a.ncols(), x.ncols()));
     crate::lasso::validate_triple(a, x, z0.view(), lambda)?;
-    if !(eta.is_finite() && eta >= 0.0) {
-        return Err(Error::out_of_range("eta", "finite and >= 0", eta));
-    }
+    ensure_nonnegative("eta", eta)?;
     let mut z = z0;
     let mut out = Vec::with_capacity(iters);
     for _ in 0..iters {
@@ -547,13 +550,7 @@ mod tests {
         let mut p = Problem::new(a.view(), y.view(), 0.1).unwrap();
         p.lipschitz = 1.0; // what the old fixed start gave
         for accelerate in [false, true] {
-            let zeros = || Array2::zeros((1, 2));
-            let mut rows = Rows {
-                x: zeros(),
-                x_prev: zeros(),
-                gx: zeros(),
-                gx_prev: zeros(),
-            };
+            let mut rows = Rows::zeros(1, 2);
             let mut objective = vec![p.half_y_sq.sum()];
             let mut failed = false;
             for _ in 0..2000 {

@@ -18,7 +18,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::mixture::{GaussianMixture, softmax_columns};
 use crate::sampler::{Denoiser, validate_query};
 use rand::RngExt;
-use shared::error::ensure_finite;
+use shared::error::{ensure_finite, ensure_nonnegative, ensure_rows};
 use shared::linalg::orthogonality_error;
 use shared::rng::{Rng, gaussian_vector};
 use shared::{Error, Result};
@@ -103,9 +103,7 @@ impl LowRankMixture {
         if let Some(c) = scales.iter().find(|c| !(c.is_finite() && **c > 0.0)) {
             return Err(Error::out_of_range("subspace scale", "finite and > 0", c));
         }
-        if !(floor.is_finite() && floor >= 0.0) {
-            return Err(Error::out_of_range("floor", "finite and >= 0", floor));
-        }
+        ensure_nonnegative("floor", floor)?;
         Ok(())
     }
 
@@ -140,13 +138,7 @@ impl LowRankMixture {
     /// An invalid mixture; `x` without `d` rows or with non-finite entries.
     pub fn distances(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.validate()?;
-        if x.nrows() != self.dim() {
-            return Err(Error::shape(
-                "x",
-                format!("{} rows", self.dim()),
-                format!("{} rows", x.nrows()),
-            ));
-        }
+        ensure_rows("x", x.nrows(), self.dim())?;
         ensure_finite("x", x.iter())?;
         let mut out = Array2::zeros((self.bases.len(), x.ncols()));
         for (k, u) in self.bases.iter().enumerate() {

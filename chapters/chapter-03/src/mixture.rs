@@ -17,7 +17,7 @@ use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::sampler::Denoiser;
-use shared::error::{ensure_finite, ensure_finite_output};
+use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows};
 use shared::{Error, Result};
 
 /// A Gaussian mixture $\sum_k \pi_k \mathcal N(\mu_k, \Sigma_k)$ in $\mathbb R^d$.
@@ -216,29 +216,28 @@ pub fn mmse_denoise(
 }
 // ANCHOR_END: mmse_denoise
 
-/// Checks the arguments shared by every denoiser.
-///
-/// $\sigma^2$ must be a normal `f64` (σ above about 1.5e-154): below that it
-/// underflows and the noisy covariance of a singular component is exactly 0.
+/// Checks the arguments shared by every denoiser: [`validate_sigma`], a finite
+/// `alpha >= 0`, `d` rows and finite entries.
 pub fn validate_query(dim: usize, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<()> {
-    if !(sigma.is_finite() && sigma > 0.0 && sigma * sigma >= f64::MIN_POSITIVE) {
-        return Err(Error::out_of_range(
+    validate_sigma(sigma)?;
+    ensure_nonnegative("alpha", alpha)?;
+    ensure_rows("x_t", x_t.nrows(), dim)?;
+    ensure_finite("x_t", x_t.iter())
+}
+
+/// A noise level must be finite and positive with $\sigma^2$ a normal `f64`
+/// (σ above about 1.5e-154): below that σ² underflows and the noisy covariance
+/// of a singular component is exactly 0.
+pub fn validate_sigma(sigma: f64) -> Result<()> {
+    if sigma.is_finite() && sigma > 0.0 && sigma * sigma >= f64::MIN_POSITIVE {
+        Ok(())
+    } else {
+        Err(Error::out_of_range(
             "sigma",
             "finite with sigma^2 > 0 in floating point (sigma >= 1.5e-154)",
             sigma,
-        ));
+        ))
     }
-    if !(alpha.is_finite() && alpha >= 0.0) {
-        return Err(Error::out_of_range("alpha", "finite and >= 0", alpha));
-    }
-    if x_t.nrows() != dim {
-        return Err(Error::shape(
-            "x_t",
-            format!("{dim} rows"),
-            format!("{} rows", x_t.nrows()),
-        ));
-    }
-    ensure_finite("x_t", x_t.iter())
 }
 
 impl Component {

@@ -7,27 +7,16 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use shared::error::{ensure_finite, ensure_finite_output};
+use crate::mixture::validate_sigma;
+use shared::error::{ensure_finite, ensure_finite_output, ensure_same_shape};
 use shared::{Error, Result};
 
-/// Same shapes, finite entries, finite $\alpha$, and $\sigma^2$ a normal positive number.
+/// Same shapes, finite entries, finite $\alpha$, and a valid σ ([`validate_sigma`]).
 fn check(a: ArrayView2<f64>, b: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<()> {
-    if a.dim() != b.dim() {
-        return Err(Error::shape(
-            "tweedie input",
-            format!("{:?}", a.dim()),
-            format!("{:?}", b.dim()),
-        ));
-    }
+    ensure_same_shape("denoiser output or score", b.dim(), a.dim())?;
     ensure_finite("x_t", a.iter())?;
     ensure_finite("denoiser output or score", b.iter())?;
-    if !(sigma.is_finite() && sigma > 0.0 && sigma * sigma >= f64::MIN_POSITIVE) {
-        return Err(Error::out_of_range(
-            "sigma",
-            "finite with sigma^2 > 0",
-            sigma,
-        ));
-    }
+    validate_sigma(sigma)?;
     if !alpha.is_finite() {
         return Err(Error::out_of_range("alpha", "finite", alpha));
     }
