@@ -150,8 +150,11 @@ pub fn random_orthonormal(rng: &mut Rng, d: usize, k: usize) -> Array2<f64> {
 /// accurate down to about 1e-15 instead of 1e-8.
 ///
 /// # Shapes
-/// `a: D × k`, `b: D × k`.
+/// `a: D × k`, `b: D × k'`; NaN if the row counts differ.
 pub fn subspace_distance(a: ArrayView2<f64>, b: ArrayView2<f64>) -> f64 {
+    if a.nrows() != b.nrows() {
+        return f64::NAN;
+    }
     let residual = &b - &a.dot(&a.t().dot(&b));
     residual.iter().map(|v| v * v).sum::<f64>().sqrt()
 }

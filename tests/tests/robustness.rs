@@ -250,3 +250,219 @@ fn every_public_entry_point_returns_ok_and_valid_or_a_typed_error() {
         "too few valid cases ({ok}): the generator is too hostile to test the Ok path"
     );
 }
+
+/// The same contract for the building blocks under the main entry points.
+#[test]
+fn building_blocks_return_ok_and_valid_or_a_typed_error() {
+    use chapter_01::experiments::{nalgebra_top, rate_check};
+    use chapter_01::power::{PowerSteps, power_iteration_op, sine_between, tangent_to};
+    use chapter_01::{Covariance, deflation, oja_subspace, subspace_iteration};
+    use chapter_02::dictionary::{DictionaryOptions, learn_dictionary, recovery};
+    use chapter_02::experiments::sparse_codes;
+    use chapter_02::lista::train;
+    use chapter_02::nonnegative_soft_threshold;
+    use chapter_02::solvers::{ista_book_convention, lipschitz_constant};
+    use chapter_03::{Denoiser, Empirical, LowRankMixture, exponential_grid};
+    use shared::linalg::{orthogonality_error, random_orthonormal, subspace_distance};
+
+    let mut rng = seeded_rng(77);
+    let mut ok = 0;
+    for case in 0..CASES {
+        let (d, n, k) = (dim(&mut rng), dim(&mut rng), dim(&mut rng));
+        // Chapter 1's building blocks.
+        let m = symmetric(&mut rng, d);
+        let p0 = pick(&mut rng, 5);
+        let v = matrix(&mut rng, if p0 == 0 { d + 1 } else { d }, 1);
+        let v = v.column(0);
+        if let Ok(steps) = no_panic(case, "PowerSteps::new", || PowerSteps::new(&m, v)) {
+            ok += 1;
+            for step in steps.take(5) {
+                assert!(
+                    finite(step.vector.iter().copied()),
+                    "case {case}: power step"
+                );
+            }
+        }
+        let w = matrix(&mut rng, d.max(1), 1);
+        let _ = no_panic(case, "sine_between", || sine_between(v, w.column(0)));
+        let _ = no_panic(case, "tangent_to", || tangent_to(v, w.column(0)));
+        let x = matrix(&mut rng, d, n);
+        let cov = Covariance { centered: x.view() };
+        let r = no_panic(case, "power_iteration_op", || {
+            power_iteration_op(&cov, v, 1e-8, 200)
+        });
+        assert!(!r.converged || (r.value.is_finite() && finite(r.vector.iter().copied())));
+        if let Ok(defl) = no_panic(case, "deflation", || {
+            deflation(&m, k, &mut seeded_rng(1), 1e-8, 300)
+        }) {
+            ok += 1;
+            assert!(
+                finite(defl.values.iter().chain(&defl.vectors).copied()),
+                "case {case}: deflation"
+            );
+        }
+        let q0 = matrix(&mut rng, d, k);
+        if let Ok(s) = no_panic(case, "subspace_iteration", || {
+            subspace_iteration(&m, q0.view(), k.min(2), 0.0, 1e-10, 300)
+        }) {
+            ok += 1;
+            if s.converged {
+                assert!(
+                    finite(s.values.iter().chain(&s.vectors).copied()),
+                    "case {case}: subspace"
+                );
+                assert!(
+                    orthogonality_error(s.vectors.view()) < 1e-8,
+                    "case {case}: subspace basis"
+                );
+            }
+        }
+        let gain = [2e-3, -1.0, 1e300, f64::NAN][pick(&mut rng, 4)];
+        if let Ok(u) = no_panic(case, "oja_subspace", || {
+            oja_subspace(x.view(), k, gain, 1, &mut seeded_rng(2))
+        }) {
+            ok += 1;
+            assert!(finite(u.iter().copied()), "case {case}: oja");
+        }
+        if let Ok((values, vectors)) = no_panic(case, "nalgebra_top", || nalgebra_top(m.view(), k))
+        {
+            assert!(finite(values.iter().chain(&vectors).copied()));
+        }
+        let ratio = [0.5, 0.0, 1.0, f64::NAN][pick(&mut rng, 4)];
+        if let Ok(r) = no_panic(case, "rate_check", || rate_check(d, ratio, 3)) {
+            assert!(r.measured_rate.is_finite(), "case {case}: rate");
+        }
+        let p1 = pick(&mut rng, 2);
+        let b = random_orthonormal(&mut rng, d + p1, k.min(d));
+        let _ = no_panic(case, "subspace_distance", || {
+            subspace_distance(x.view(), b.view())
+        });
+        // Chapter 2's building blocks.
+        let a = matrix(&mut rng, d, n);
+        let gram = a.t().dot(&a);
+        if let Ok(l) = no_panic(case, "lipschitz_constant", || {
+            lipschitz_constant(gram.view())
+        }) {
+            assert!(l.is_finite() && l >= 0.0);
+        }
+        let y = matrix(&mut rng, d, k);
+        let eta = [0.1, -1.0, f64::INFINITY][pick(&mut rng, 3)];
+        if let Ok(zs) = no_panic(case, "ista_book_convention", || {
+            ista_book_convention(a.view(), y.view(), 0.1, eta, 5)
+        }) {
+            // Too large an η may legitimately blow up the plain formula; what matters is no panic.
+            let _ = zs;
+        }
+        let t = nonnegative_soft_threshold(x.iter().next().copied().unwrap_or(1.0), 0.5);
+        assert!(t >= 0.0 || t.is_nan());
+        if let Ok(codes) = no_panic(case, "sparse_codes", || {
+            sparse_codes(&mut seeded_rng(4), n, k, 3)
+        }) {
+            assert_eq!(codes.dim(), (n, 3));
+        }
+        let opts = DictionaryOptions {
+            atoms: k,
+            lambda: [0.1, -0.1][pick(&mut rng, 2)],
+            outer_iters: 2,
+            dictionary_steps: 2,
+            coding: SolverOptions {
+                max_iters: 20,
+                tol: 1e-3,
+            },
+        };
+        let p2 = pick(&mut rng, 4);
+        let truth = matrix(&mut rng, if p2 == 0 { d + 1 } else { d }, 2);
+        if let Ok(dict) = no_panic(case, "learn_dictionary", || {
+            learn_dictionary(x.view(), &opts, &mut seeded_rng(5), Some(truth.view()))
+        }) {
+            ok += 1;
+            assert!(
+                finite(dict.atoms.iter().chain(&dict.codes).copied()),
+                "case {case}: dictionary"
+            );
+        }
+        let _ = no_panic(case, "recovery", || recovery(truth.view(), a.view()));
+        if let Ok(mut net) = Lista::from_ista(a.view(), 0.1, 2.0, 2) {
+            let p3 = pick(&mut rng, 4);
+            let target = matrix(&mut rng, n, if p3 == 0 { k + 1 } else { k });
+            let lr = [0.01, -1.0, 1e300][pick(&mut rng, 3)];
+            if let Ok(losses) = no_panic(case, "train", || {
+                train(&mut net, y.view(), target.view(), lr, 3)
+            }) {
+                ok += 1;
+                assert!(finite(losses.iter().copied()), "case {case}: lista losses");
+            }
+        }
+        // Chapter 3's building blocks.
+        let bases: Vec<Array2<f64>> = (0..k.max(1))
+            .map(|_| {
+                let p = 1 + pick(&mut rng, 2);
+                random_orthonormal(&mut rng, d, p)
+            })
+            .collect();
+        let weights = Array1::from_elem(k.max(1), 1.0 / k.max(1) as f64);
+        let scales = vec![[1.0, 0.0, 1e300][pick(&mut rng, 3)]; k.max(1)];
+        let floor = [0.0, 1e-3, -1.0][pick(&mut rng, 3)];
+        let x_t = matrix(&mut rng, d, n);
+        let sigma = [1.0, 0.0, 1e-162, 0.3][pick(&mut rng, 4)];
+        if let Ok(mix) = no_panic(case, "LowRankMixture::new", || {
+            LowRankMixture::new(weights, bases, scales, floor)
+        }) {
+            if let Ok((s, _)) = no_panic(case, "LowRankMixture::sample", || {
+                mix.sample(&mut seeded_rng(6), 4)
+            }) {
+                assert!(finite(s.iter().copied()));
+            }
+            if let Ok(dist) = no_panic(case, "distances", || mix.distances(x_t.view())) {
+                assert!(finite(dist.iter().copied()));
+            }
+            if let Ok(out) = no_panic(case, "LowRankMixture::denoise", || {
+                mix.denoise(x_t.view(), 1.0, sigma)
+            }) {
+                ok += 1;
+                assert!(finite(out.iter().copied()), "case {case}: low-rank denoise");
+            }
+            let g = no_panic(case, "to_gaussian_mixture", || mix.to_gaussian_mixture());
+            let l = g.map(|g| {
+                no_panic(case, "log_density", || {
+                    g.prepare().log_density(x_t.view(), 1.0, sigma)
+                })
+            });
+            if let Ok(Ok(l)) = l {
+                assert!(finite(l.iter().copied()), "case {case}: log density");
+            }
+        }
+        let p4 = pick(&mut rng, 2);
+        let memorizer = Empirical {
+            points: matrix(&mut rng, d + p4, k),
+        };
+        let grid = exponential_grid(
+            [1.0, 0.0, -1.0][pick(&mut rng, 3)],
+            [0.01, 0.0][pick(&mut rng, 2)],
+            k,
+        );
+        if let Ok(out) = no_panic(case, "ddim_sample(Empirical)", || {
+            ddim_sample(
+                &memorizer,
+                Process::VarianceExploding,
+                &grid,
+                x_t.view(),
+                |_, _| {},
+            )
+        }) {
+            ok += 1;
+            assert!(finite(out.iter().copied()), "case {case}: memorizer");
+        }
+        let p5 = pick(&mut rng, 4);
+        let g = matrix(&mut rng, d, if p5 == 0 { n + 1 } else { n });
+        if let Ok(noisy) = no_panic(case, "Process::noisy", || {
+            Process::VariancePreserving.noisy(x_t.view(), g.view(), 0.5)
+        }) {
+            assert_eq!(noisy.dim(), x_t.dim());
+        }
+    }
+    println!(
+        "{CASES} cases, {ok} building-block calls returned Ok and passed their postconditions"
+    );
+    assert!(ok > CASES / 2, "too few valid cases ({ok})");
+}

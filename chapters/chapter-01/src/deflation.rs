@@ -10,7 +10,9 @@ use ndarray::{Array1, Array2, ArrayView1};
 
 use crate::operator::SymmetricOperator;
 use crate::power::{PowerIteration, power_iteration_op};
+use shared::error::{ensure_finite_output, ensure_nonnegative};
 use shared::rng::{Rng, gaussian_vector};
+use shared::{Error, Result};
 
 /// $M - \sum_{j} \hat\lambda_j \hat v_j \hat v_j^\top$, applied without forming it.
 pub struct Deflated<'a, O: SymmetricOperator + ?Sized> {
@@ -40,18 +42,34 @@ pub struct Deflation {
     pub vectors: Array2<f64>,
     /// The individual power-iteration runs.
     pub runs: Vec<PowerIteration>,
+    /// Whether every run met its tolerance; `false` means at least one run
+    /// stopped at `max_iters` and its pair (and every later one) is approximate.
+    pub converged: bool,
 }
 
 // ANCHOR: deflation
 /// Top `k` eigenpairs of `op` (largest magnitude first) by power iteration
 /// with deflation, each run from a Gaussian start drawn from `rng`.
+///
+/// # Errors
+/// An invalid operator; `k` outside `1..=d`; `tol` negative or not finite;
+/// [`Error::NumericalFailure`] if an eigenvalue or vector is not finite.
 pub fn deflation<O: SymmetricOperator + ?Sized>(
     op: &O,
     k: usize,
     rng: &mut Rng,
     tol: f64,
     max_iters: usize,
-) -> Deflation {
+) -> Result<Deflation> {
+    op.validate()?;
+    if k == 0 || k > op.dim() {
+        return Err(Error::out_of_range(
+            "k",
+            format!("between 1 and {}", op.dim()),
+            k,
+        ));
+    }
+    ensure_nonnegative("tol", tol)?;
     let mut deflated = Deflated {
         op,
         found: Vec::with_capacity(k),
@@ -68,12 +86,14 @@ pub fn deflation<O: SymmetricOperator + ?Sized>(
     for (mut col, run) in vectors.columns_mut().into_iter().zip(&runs) {
         col.assign(&run.vector);
     }
-    let values = runs.iter().map(|r| r.value).collect();
-    Deflation {
+    let values: Array1<f64> = runs.iter().map(|r| r.value).collect();
+    ensure_finite_output("deflation", "an eigenpair", values.iter().chain(&vectors))?;
+    Ok(Deflation {
         values,
         vectors,
+        converged: runs.iter().all(|r| r.converged),
         runs,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -86,7 +106,8 @@ mod tests {
     #[test]
     fn deflation_recovers_a_diagonal_spectrum_in_order() {
         let m = Array2::from_diag(&ndarray::array![5.0, 3.0, 1.0, 0.5]);
-        let d = deflation(&m, 3, &mut seeded_rng(1), 1e-13, 10_000);
+        let d = deflation(&m, 3, &mut seeded_rng(1), 1e-13, 10_000).unwrap();
+        assert!(d.converged);
         for (got, want) in d.values.iter().zip([5.0, 3.0, 1.0]) {
             assert_abs_diff_eq!(*got, want, epsilon = 1e-12);
         }

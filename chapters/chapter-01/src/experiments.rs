@@ -100,19 +100,21 @@ pub struct ClosedForm {
 /// Steps of the closed-form check shown in the report.
 pub const CLOSED_FORM_STEPS: [usize; 4] = [1, 5, 10, 20];
 
-pub fn closed_form() -> ClosedForm {
+/// # Errors
+/// None in practice (the input is fixed); kept fallible like every experiment.
+pub fn closed_form() -> Result<ClosedForm> {
     let m = Array2::from_diag(&array![3.0, 2.0, 1.0]);
     let v0 = array![1.0, 1.0, 1.0];
     let e1 = array![1.0, 0.0, 0.0];
     let mut rows = Vec::new();
-    let steps: Vec<_> = PowerSteps::new(&m, v0.view()).take(21).collect();
+    let steps: Vec<_> = PowerSteps::new(&m, v0.view())?.take(21).collect();
     for t in CLOSED_FORM_STEPS {
         let v = &steps[t - 1].vector;
         let rayleigh = steps[t].rayleigh; // v_tᵀ M v_t is reported by the next step
         let exact = (4f64.powi(t as i32) + 1.0).sqrt() / 3f64.powi(t as i32);
         rows.push((t, tangent_to(v.view(), e1.view()), exact, rayleigh));
     }
-    ClosedForm { rows }
+    Ok(ClosedForm { rows })
 }
 
 /// One spectrum of the rate check.
@@ -135,24 +137,40 @@ pub const RATIOS: [f64; 4] = [0.5, 0.8, 0.9, 0.95];
 
 /// A random symmetric matrix $Q \operatorname{diag}(\lambda) Q^\top$ with
 /// $\lambda = (1, r, 0.6 r, 0.6^2 r, \dots)$, and its top eigenvector.
-pub fn matrix_with_gap(dim: usize, ratio: f64, seed: u64) -> (Array2<f64>, Array1<f64>) {
+///
+/// # Errors
+/// `dim < 2`, or `ratio` outside $(0, 1)$.
+pub fn matrix_with_gap(dim: usize, ratio: f64, seed: u64) -> Result<(Array2<f64>, Array1<f64>)> {
+    if dim < 2 {
+        return Err(shared::Error::out_of_range("dim", ">= 2", dim));
+    }
+    if !(ratio > 0.0 && ratio < 1.0) {
+        return Err(shared::Error::out_of_range(
+            "ratio",
+            "strictly between 0 and 1",
+            ratio,
+        ));
+    }
     let q = random_orthonormal(&mut seeded_rng(seed), dim, dim);
     let spectrum = Array1::from_shape_fn(dim, |i| match i {
         0 => 1.0,
         _ => ratio * 0.6f64.powi(i as i32 - 1),
     });
     let m = q.dot(&Array2::from_diag(&spectrum)).dot(&q.t());
-    (m, q.column(0).to_owned())
+    Ok((m, q.column(0).to_owned()))
 }
 
 // ANCHOR: rate_check
 /// Runs power iteration on a matrix with eigengap ratio `ratio` and measures
 /// how fast $\tan\theta(v_t, w_1)$ shrinks.
-pub fn rate_check(dim: usize, ratio: f64, seed: u64) -> RateCheck {
-    let (m, w1) = matrix_with_gap(dim, ratio, seed);
+///
+/// # Errors
+/// As [`matrix_with_gap`].
+pub fn rate_check(dim: usize, ratio: f64, seed: u64) -> Result<RateCheck> {
+    let (m, w1) = matrix_with_gap(dim, ratio, seed)?;
     let v0 = gaussian_vector(&mut seeded_rng(seed ^ 0x5eed), dim);
     let mut tangents = vec![tangent_to(v0.view(), w1.view())];
-    for step in PowerSteps::new(&m, v0.view()).take(10_000) {
+    for step in PowerSteps::new(&m, v0.view())?.take(10_000) {
         tangents.push(tangent_to(step.vector.view(), w1.view()));
         if *tangents.last().unwrap() < RATE_TARGET {
             break;
@@ -162,12 +180,12 @@ pub fn rate_check(dim: usize, ratio: f64, seed: u64) -> RateCheck {
     let half = t / 2;
     let measured_rate = (tangents[t] / tangents[half]).powf(1.0 / (t - half) as f64);
     let predicted_steps = ((RATE_TARGET / tangents[0]).ln() / ratio.ln()).ceil() as usize;
-    RateCheck {
+    Ok(RateCheck {
         ratio,
         tangents,
         measured_rate,
         predicted_steps,
-    }
+    })
 }
 // ANCHOR_END: rate_check
 
@@ -204,39 +222,51 @@ pub const OJA_PASSES: usize = 3;
 pub const TOL: f64 = 1e-10;
 
 // ANCHOR: recovery
-pub fn recovery(config: &Config, data: &PlantedSubspace) -> Recovery {
+/// # Errors
+/// An invalid `config`, `data` not drawn for it (shapes), or a method's error.
+pub fn recovery(config: &Config, data: &PlantedSubspace) -> Result<Recovery> {
+    config.validate()?;
+    shared::error::ensure_same_shape("data", data.x.dim(), (config.dim, config.samples))?;
+    shared::error::ensure_same_shape("basis", data.basis.dim(), (config.dim, config.rank))?;
     let k = config.rank;
-    let mean = data.x.mean_axis(Axis(1)).expect("validated: samples >= 1");
+    let mean = data
+        .x
+        .mean_axis(Axis(1))
+        .ok_or_else(|| shared::Error::shape("data", "at least one sample", "none"))?;
     let centered = &data.x - &mean.insert_axis(Axis(1));
     let cov = centered.dot(&centered.t()) / config.samples as f64;
-    let (spectrum, reference) = nalgebra_top(cov.view(), k);
+    let (spectrum, reference) = nalgebra_top(cov.view(), k)?;
     let truth = data.basis.view();
     let mut rng = seeded_rng(config.seed ^ 0xdef1a7e);
     let mut methods = Vec::new();
 
-    let defl = deflation(&cov, k, &mut rng, TOL, 10_000);
+    let defl = deflation(&cov, k, &mut rng, TOL, 10_000)?;
     let matvecs: usize = defl.runs.iter().map(|r| r.iterations).sum();
     methods.push(method(
         "power + deflation",
         defl.values.to_vec(),
-        format!("{matvecs} matvecs"),
+        format!("{matvecs} matvecs{}", unconverged_note(defl.converged)),
         defl.vectors.view(),
         Some(reference.view()),
         truth,
     ));
 
     let q0 = gaussian_matrix(&mut rng, config.dim, k);
-    let sub = subspace_iteration(&cov, q0.view(), k, 0.0, TOL, 10_000);
+    let sub = subspace_iteration(&cov, q0.view(), k, 0.0, TOL, 10_000)?;
     methods.push(method(
         "subspace iteration",
         sub.values.to_vec(),
-        format!("{} x {k} matvecs", sub.iterations),
+        format!(
+            "{} x {k} matvecs{}",
+            sub.iterations,
+            unconverged_note(sub.converged)
+        ),
         sub.vectors.view(),
         Some(reference.view()),
         truth,
     ));
 
-    let oja = oja_subspace(centered.view(), k, OJA_GAIN, OJA_PASSES, &mut rng);
+    let oja = oja_subspace(centered.view(), k, OJA_GAIN, OJA_PASSES, &mut rng)?;
     methods.push(method(
         "Oja's rule",
         Vec::new(),
@@ -258,11 +288,11 @@ pub fn recovery(config: &Config, data: &PlantedSubspace) -> Recovery {
     // ANCHOR_END: recovery
     let predicted = spectrum[k] / spectrum[k - 1];
     let measured = contraction(&sub.residuals);
-    Recovery {
+    Ok(Recovery {
         methods,
         spectrum,
         subspace_rate: (predicted, measured),
-    }
+    })
 }
 
 fn method(
@@ -282,6 +312,11 @@ fn method(
     }
 }
 
+/// Marks the work of a method that stopped at its iteration cap.
+fn unconverged_note(converged: bool) -> &'static str {
+    if converged { "" } else { " (NOT converged)" }
+}
+
 /// Geometric-mean contraction of a residual history over its second half.
 fn contraction(residuals: &[f64]) -> f64 {
     let t = residuals.len() - 1;
@@ -291,13 +326,20 @@ fn contraction(residuals: &[f64]) -> f64 {
 
 /// All eigenvalues (descending) and the top-`k` eigenvectors of a symmetric
 /// matrix, from nalgebra's dense solver: the independent reference.
-pub fn nalgebra_top(m: ArrayView2<f64>, k: usize) -> (Vec<f64>, Array2<f64>) {
+///
+/// # Errors
+/// `m` not square, empty or not finite; `k > d`.
+pub fn nalgebra_top(m: ArrayView2<f64>, k: usize) -> Result<(Vec<f64>, Array2<f64>)> {
+    crate::SymmetricOperator::validate(&m)?;
     let n = m.nrows();
+    if k > n {
+        return Err(shared::Error::out_of_range("k", format!("at most {n}"), k));
+    }
     let eig = SymmetricEigen::new(DMatrix::from_fn(n, n, |i, j| m[[i, j]]));
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
     let vectors = Array2::from_shape_fn((n, k), |(i, j)| eig.eigenvectors[(i, order[j])]);
-    (order.iter().map(|&i| eig.eigenvalues[i]).collect(), vectors)
+    Ok((order.iter().map(|&i| eig.eigenvalues[i]).collect(), vectors))
 }
 
 /// Noise energy before and after projecting onto the PCA subspace.

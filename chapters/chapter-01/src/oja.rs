@@ -9,20 +9,35 @@
 
 use ndarray::{Array2, ArrayView2, Axis};
 
+use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative};
 use shared::linalg::{orthonormalize_columns, random_orthonormal};
 use shared::rng::Rng;
+use shared::{Error, Result};
 
 // ANCHOR: oja
 /// A `D × k` orthonormal basis learned by Oja's subspace rule with gain `gain`
 /// over `passes` sweeps through the columns of `x` (centered, `D × N`),
 /// starting from a random basis drawn from `rng`.
+///
+/// # Errors
+/// Non-finite `x`; `k` outside `1..=D`; `gain` negative or not finite;
+/// [`Error::NumericalFailure`] if the basis overflows (a gain far too large).
 pub fn oja_subspace(
     x: ArrayView2<f64>,
     k: usize,
     gain: f64,
     passes: usize,
     rng: &mut Rng,
-) -> Array2<f64> {
+) -> Result<Array2<f64>> {
+    ensure_finite("x", x.iter())?;
+    if k == 0 || k > x.nrows() {
+        return Err(Error::out_of_range(
+            "k",
+            format!("between 1 and D = {}", x.nrows()),
+            k,
+        ));
+    }
+    ensure_nonnegative("gain", gain)?;
     let mut u = random_orthonormal(rng, x.nrows(), k);
     for _ in 0..passes {
         for sample in x.axis_iter(Axis(1)) {
@@ -33,6 +48,7 @@ pub fn oja_subspace(
             orthonormalize_columns(&mut u);
         }
     }
-    u
+    ensure_finite_output("oja_subspace", "the basis", u.iter())?;
+    Ok(u)
 }
 // ANCHOR_END: oja

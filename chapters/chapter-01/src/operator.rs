@@ -6,6 +6,9 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
+use shared::error::ensure_finite;
+use shared::{Error, Result};
+
 /// A symmetric `d × d` linear map $v \mapsto M v$.
 pub trait SymmetricOperator {
     /// The dimension `d`.
@@ -13,6 +16,16 @@ pub trait SymmetricOperator {
 
     /// $M v$ for `v` of length `d`.
     fn apply(&self, v: ArrayView1<f64>) -> Array1<f64>;
+
+    /// Checks that the operator can be applied: the methods of this crate call
+    /// it before the first multiplication, so a malformed operator is an error,
+    /// not a panic inside `apply`. The default accepts everything.
+    ///
+    /// # Errors
+    /// Whatever makes `apply` ill-defined (see the implementations).
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
 
     /// $M Q$ for a block `q: d × b`, column by column unless overridden.
     fn apply_block(&self, q: ArrayView2<f64>) -> Array2<f64> {
@@ -28,6 +41,10 @@ impl SymmetricOperator for ArrayView2<'_, f64> {
     fn dim(&self) -> usize {
         self.nrows()
     }
+    fn validate(&self) -> Result<()> {
+        validate_dense(*self)
+    }
+
     fn apply(&self, v: ArrayView1<f64>) -> Array1<f64> {
         self.dot(&v)
     }
@@ -40,12 +57,29 @@ impl SymmetricOperator for Array2<f64> {
     fn dim(&self) -> usize {
         self.nrows()
     }
+    fn validate(&self) -> Result<()> {
+        validate_dense(self.view())
+    }
+
     fn apply(&self, v: ArrayView1<f64>) -> Array1<f64> {
         self.dot(&v)
     }
     fn apply_block(&self, q: ArrayView2<f64>) -> Array2<f64> {
         self.dot(&q)
     }
+}
+
+/// A dense operator must be square, non-empty and finite (symmetry is the
+/// caller's promise; [`crate::top_eigenpairs`] checks it).
+fn validate_dense(m: ArrayView2<f64>) -> Result<()> {
+    if !m.is_square() || m.is_empty() {
+        return Err(Error::shape(
+            "m",
+            "a non-empty square matrix",
+            format!("{} × {}", m.nrows(), m.ncols()),
+        ));
+    }
+    ensure_finite("m", m.iter())
 }
 
 // ANCHOR: covariance
@@ -61,6 +95,16 @@ pub struct Covariance<'a> {
 impl SymmetricOperator for Covariance<'_> {
     fn dim(&self) -> usize {
         self.centered.nrows()
+    }
+    fn validate(&self) -> Result<()> {
+        if self.centered.is_empty() {
+            return Err(Error::shape(
+                "centered",
+                "a non-empty D × N matrix",
+                format!("{:?}", self.centered.dim()),
+            ));
+        }
+        ensure_finite("centered", self.centered.iter())
     }
     fn apply(&self, v: ArrayView1<f64>) -> Array1<f64> {
         let n = self.centered.ncols() as f64;

@@ -49,11 +49,11 @@ pub fn top_eigenpairs(
     check_rank(k, m.nrows(), "the matrix size")?;
     let e = magnitude_exponent(m.iter());
     let scaled = m.mapv(|v| ldexp(v, -e));
-    let mut result = top_eigenpairs_op(&scaled, k, 0.0, seed);
+    let mut result = top_eigenpairs_op(&scaled, k, 0.0, seed)?;
     if !found_algebraic_top(&result, k, m.nrows()) {
         // Negative eigenvalues of large magnitude took over the block: shift them below zero.
         let shift = (-gershgorin_lower_bound(scaled.view())).max(0.0);
-        result = top_eigenpairs_op(&scaled, k, shift, seed);
+        result = top_eigenpairs_op(&scaled, k, shift, seed)?;
     }
     let top = certify(result)?;
     unscale(top.values.mapv(|v| ldexp(v, e)), top.vectors)
@@ -102,7 +102,7 @@ fn top_eigenpairs_op<O: SymmetricOperator + ?Sized>(
     k: usize,
     shift: f64,
     seed: u64,
-) -> SubspaceIteration {
+) -> Result<SubspaceIteration> {
     let d = op.dim();
     let block = d.min(k + 4);
     let q0 = gaussian_matrix(&mut seeded_rng(seed), d, block);
@@ -151,10 +151,10 @@ pub fn pca(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Pca> {
         centered: centered.view(),
     };
     let top = if dim > samples {
-        top_eigenpairs_op(&covariance, k, 0.0, seed)
+        top_eigenpairs_op(&covariance, k, 0.0, seed)?
     } else {
         let explicit = centered.dot(&centered.t()) / samples as f64;
-        top_eigenpairs_op(&explicit, k, 0.0, seed)
+        top_eigenpairs_op(&explicit, k, 0.0, seed)?
     };
     let top = certify(top)?;
     let (variances, components) = unscale(top.values.mapv(|v| ldexp(v, 2 * e)), top.vectors)?;

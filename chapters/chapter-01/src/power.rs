@@ -9,6 +9,8 @@
 use ndarray::{Array1, ArrayView1, ArrayView2};
 
 use crate::operator::SymmetricOperator;
+use shared::error::ensure_finite;
+use shared::{Error, Result};
 
 /// The result of [`power_iteration`].
 #[derive(Debug, Clone)]
@@ -44,14 +46,37 @@ pub struct PowerSteps<'a, O: SymmetricOperator + ?Sized> {
 }
 
 impl<'a, O: SymmetricOperator + ?Sized> PowerSteps<'a, O> {
-    /// Starts at `v0 / ‖v0‖`; `v0` must be nonzero.
-    pub fn new(op: &'a O, v0: ArrayView1<f64>) -> Self {
+    /// Starts at `v0 / ‖v0‖`.
+    ///
+    /// # Errors
+    /// An invalid operator ([`SymmetricOperator::validate`]); `v0` without
+    /// `op.dim()` entries, non-finite, or zero.
+    pub fn new(op: &'a O, v0: ArrayView1<f64>) -> Result<Self> {
+        validate_start(op, v0)?;
         let norm = v0.dot(&v0).sqrt();
-        PowerSteps {
+        Ok(PowerSteps {
             op,
             current: &v0 / norm,
-        }
+        })
     }
+}
+
+/// The checks of [`PowerSteps::new`].
+fn validate_start<O: SymmetricOperator + ?Sized>(op: &O, v0: ArrayView1<f64>) -> Result<()> {
+    op.validate()?;
+    if v0.len() != op.dim() {
+        return Err(Error::shape(
+            "v0",
+            format!("{} entries", op.dim()),
+            format!("{} entries", v0.len()),
+        ));
+    }
+    ensure_finite("v0", v0.iter())?;
+    let norm = v0.dot(&v0).sqrt();
+    if !(norm > 0.0 && norm.is_finite()) {
+        return Err(Error::out_of_range("‖v0‖", "nonzero and finite", norm));
+    }
+    Ok(())
 }
 
 // ANCHOR: power_step
@@ -79,16 +104,23 @@ impl<O: SymmetricOperator + ?Sized> Iterator for PowerSteps<'_, O> {
 
 /// $\sin$ of the angle between the lines spanned by unit vectors `u` and `v`,
 /// computed as $\|v - (u^\top v) u\|$ (accurate for tiny angles, unlike
-/// $\sqrt{1 - (u^\top v)^2}$), and blind to sign flips.
+/// $\sqrt{1 - (u^\top v)^2}$), and blind to sign flips. NaN if the lengths differ.
 pub fn sine_between(u: ArrayView1<f64>, v: ArrayView1<f64>) -> f64 {
+    if u.len() != v.len() {
+        return f64::NAN;
+    }
     let c = u.dot(&v);
     let mut r = v.to_owned();
     r.scaled_add(-c, &u);
     r.dot(&r).sqrt()
 }
 
-/// $\tan$ of the angle between the line of `v` and the unit vector `w`.
+/// $\tan$ of the angle between the line of `v` and the unit vector `w` (NaN if
+/// the lengths differ).
 pub fn tangent_to(v: ArrayView1<f64>, w: ArrayView1<f64>) -> f64 {
+    if v.len() != w.len() {
+        return f64::NAN;
+    }
     let c = w.dot(&v).abs();
     sine_between(w, v) / c
 }
@@ -115,33 +147,31 @@ pub fn power_iteration(
     tol: f64,
     max_iters: usize,
 ) -> PowerIteration {
-    let usable = m.is_square()
-        && m.nrows() == v0.len()
-        && v0.iter().all(|x| x.is_finite())
-        && m.iter().all(|x| x.is_finite());
-    let norm = v0.dot(&v0).sqrt();
-    if !usable || norm == 0.0 {
-        return PowerIteration {
-            value: f64::NAN,
-            vector: v0.to_owned(),
-            iterations: 0,
-            converged: false,
-        };
-    }
     power_iteration_op(&m, v0, tol, max_iters)
 }
 
 // ANCHOR: power_iteration
-/// [`power_iteration`] for any symmetric operator (used by deflation and PCA).
+/// [`power_iteration`] for any symmetric operator (used by deflation and PCA),
+/// with the same handling of unusable input (an invalid operator, a start of
+/// the wrong length, zero or non-finite: `converged = false`, value NaN).
 pub fn power_iteration_op<O: SymmetricOperator + ?Sized>(
     op: &O,
     v0: ArrayView1<f64>,
     tol: f64,
     max_iters: usize,
 ) -> PowerIteration {
+    // The contract returns no `Result`: unusable input is "not converged, value NaN".
+    let Ok(steps) = PowerSteps::new(op, v0) else {
+        return PowerIteration {
+            value: f64::NAN,
+            vector: v0.to_owned(),
+            iterations: 0,
+            converged: false,
+        };
+    };
     let mut vector = &v0 / v0.dot(&v0).sqrt();
     let mut iterations = 0;
-    for step in PowerSteps::new(op, v0).take(max_iters) {
+    for step in steps.take(max_iters) {
         iterations += 1;
         vector = step.vector;
         if step.change < tol {

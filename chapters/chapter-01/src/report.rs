@@ -16,14 +16,14 @@ use shared::{Output, Result};
 /// Invalid `config` (see [`Config::validate`]).
 pub fn run(config: &Config) -> Result<Output> {
     config.validate()?;
-    let closed = experiments::closed_form();
+    let closed = experiments::closed_form()?;
     let rates: Vec<RateCheck> = RATIOS
         .iter()
         .enumerate()
         .map(|(i, &r)| experiments::rate_check(config.dim, r, config.seed.wrapping_add(i as u64)))
-        .collect();
+        .collect::<Result<_>>()?;
     let data = config.planted_data(config.noise)?;
-    let recovery = experiments::recovery(config, &data);
+    let recovery = experiments::recovery(config, &data)?;
     let denoising = NOISE_FACTORS
         .iter()
         .map(|f| experiments::denoising(config, f * config.noise))

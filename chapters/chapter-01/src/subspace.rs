@@ -11,9 +11,10 @@ use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::operator::SymmetricOperator;
-use shared::error::nan_max;
+use shared::error::{ensure_finite, ensure_nonnegative, ensure_rows, nan_max};
 use shared::linalg::orthonormalize_columns_completing;
 use shared::rng::{Rng, seeded_rng};
+use shared::{Error, Result};
 
 /// Seed of the generator that refills columns that became dependent (rank-deficient $M$).
 const REFILL_SEED: u64 = 0x5ab5_bace;
@@ -65,6 +66,11 @@ fn rayleigh_ritz(q: &mut Array2<f64>, mq: &mut Array2<f64>) -> Array1<f64> {
 /// replaced by random directions orthogonal to the rest (see
 /// [`orthonormalize_columns_completing`]), which then converge to the null
 /// space with Ritz value 0.
+///
+/// # Errors
+/// An invalid operator; `q0` without `d` rows or with non-finite entries;
+/// `k` outside `1..=b` or `b > d`; `shift` not finite; `tol` negative or not
+/// finite. Non-convergence is reported in the result (`converged`).
 pub fn subspace_iteration<O: SymmetricOperator + ?Sized>(
     op: &O,
     q0: ArrayView2<f64>,
@@ -72,7 +78,8 @@ pub fn subspace_iteration<O: SymmetricOperator + ?Sized>(
     shift: f64,
     tol: f64,
     max_iters: usize,
-) -> SubspaceIteration {
+) -> Result<SubspaceIteration> {
+    validate(op, q0, k, shift, tol)?;
     let mut refill: Rng = seeded_rng(REFILL_SEED);
     let mut q = q0.to_owned();
     orthonormalize_columns_completing(&mut q, &mut refill);
@@ -93,14 +100,45 @@ pub fn subspace_iteration<O: SymmetricOperator + ?Sized>(
     let iterations = residuals.len();
     let converged = residuals.last().is_some_and(|r| *r < tol);
     // ANCHOR_END: subspace_iteration
-    SubspaceIteration {
+    Ok(SubspaceIteration {
         values: values.slice(ndarray::s![..k]).to_owned(),
         block_values: values.clone(),
         vectors: q.slice(ndarray::s![.., ..k]).to_owned(),
         iterations,
         converged,
         residuals,
+    })
+}
+
+fn validate<O: SymmetricOperator + ?Sized>(
+    op: &O,
+    q0: ArrayView2<f64>,
+    k: usize,
+    shift: f64,
+    tol: f64,
+) -> Result<()> {
+    op.validate()?;
+    let (d, b) = q0.dim();
+    ensure_rows("q0", d, op.dim())?;
+    if b == 0 || b > d {
+        return Err(Error::shape(
+            "q0",
+            format!("1 to {d} columns"),
+            format!("{b} columns"),
+        ));
     }
+    if k == 0 || k > b {
+        return Err(Error::out_of_range(
+            "k",
+            format!("between 1 and the block size {b}"),
+            k,
+        ));
+    }
+    ensure_finite("q0", q0.iter())?;
+    if !shift.is_finite() {
+        return Err(Error::out_of_range("shift", "finite", shift));
+    }
+    ensure_nonnegative("tol", tol)
 }
 
 /// $\max_{i \le k} \|M q_i - \theta_i q_i\| / \max_i |\theta_i|$, NaN if anything is NaN.
@@ -129,11 +167,15 @@ mod tests {
     use shared::rng::{gaussian_matrix, seeded_rng};
 
     #[test]
-    fn nan_in_the_operator_stops_at_once_unconverged() {
+    fn nan_in_the_operator_is_an_error_and_overflow_stops_at_once() {
         let mut m = Array2::from_diag(&ndarray::array![4.0, 2.0, 1.0]);
         m[[2, 2]] = f64::NAN;
         let q0 = gaussian_matrix(&mut seeded_rng(5), 3, 2);
-        let s = subspace_iteration(&m, q0.view(), 1, 0.0, 1e-13, 1000);
+        assert!(subspace_iteration(&m, q0.view(), 1, 0.0, 1e-13, 1000).is_err());
+        // Finite input whose Rayleigh quotient overflows: NaN residual, stop at once.
+        let m = Array2::from_elem((2, 2), 1e308);
+        let q0 = ndarray::array![[1.0], [1.0]];
+        let s = subspace_iteration(&m, q0.view(), 1, 0.0, 1e-13, 1000).unwrap();
         assert!(!s.converged);
         assert_eq!(s.iterations, 1);
     }
@@ -142,7 +184,7 @@ mod tests {
     fn finds_top_two_of_a_diagonal_matrix() {
         let m = Array2::from_diag(&ndarray::array![4.0, 2.0, 1.0, 0.5, 0.25]);
         let q0 = gaussian_matrix(&mut seeded_rng(5), 5, 2);
-        let s = subspace_iteration(&m, q0.view(), 2, 0.0, 1e-13, 1000);
+        let s = subspace_iteration(&m, q0.view(), 2, 0.0, 1e-13, 1000).unwrap();
         assert!(s.converged);
         assert_abs_diff_eq!(s.values[0], 4.0, epsilon = 1e-12);
         assert_abs_diff_eq!(s.values[1], 2.0, epsilon = 1e-12);

@@ -38,7 +38,7 @@ fn rank_deficient_coordinate_matrix_gives_exact_pairs_quickly() {
     }
     // And it gets there in a handful of iterations, not at the 20 000 cap.
     let q0 = gaussian_matrix(&mut seeded_rng(0), 10, 6);
-    let s = subspace_iteration(&m, q0.view(), 2, 0.0, 1e-13, 20_000);
+    let s = subspace_iteration(&m, q0.view(), 2, 0.0, 1e-13, 20_000).unwrap();
     assert!(
         s.converged && s.iterations < 200,
         "{} iterations",

@@ -83,7 +83,17 @@ pub fn unit_column_matrix(rng: &mut Rng, m: usize, n: usize) -> Array2<f64> {
 }
 
 /// `n × N` codes with `k` nonzeros per column at random positions, values ±(1 + |g|).
-pub fn sparse_codes(rng: &mut Rng, n: usize, k: usize, count: usize) -> Array2<f64> {
+///
+/// # Errors
+/// `k > n`.
+pub fn sparse_codes(rng: &mut Rng, n: usize, k: usize, count: usize) -> Result<Array2<f64>> {
+    if k > n {
+        return Err(Error::out_of_range(
+            "sparsity",
+            format!("at most n = {n}"),
+            k,
+        ));
+    }
     let mut x = Array2::zeros((n, count));
     for j in 0..count {
         for i in rand::seq::index::sample(rng, n, k) {
@@ -95,7 +105,7 @@ pub fn sparse_codes(rng: &mut Rng, n: usize, k: usize, count: usize) -> Array2<f
             };
         }
     }
-    x
+    Ok(x)
 }
 
 /// ISTA and FISTA on $A = \operatorname{diag}(1, 2)$, $y = (3, 1)$, $\lambda = 1$,
@@ -184,9 +194,10 @@ pub fn bounds(lipschitz: f64, distance_sq: f64, k: usize) -> (f64, f64) {
 
 // ANCHOR: sensing
 pub fn sensing(c: &Config) -> Result<Sensing> {
+    c.validate()?;
     let mut rng = seeded_rng(c.seed);
     let a = unit_column_matrix(&mut rng, c.measurements, c.atoms);
-    let truth = sparse_codes(&mut rng, c.atoms, c.sparsity, c.signals);
+    let truth = sparse_codes(&mut rng, c.atoms, c.sparsity, c.signals)?;
     let y = a.dot(&truth) + gaussian_matrix(&mut rng, c.measurements, c.signals) * c.noise;
     let rough = fista(
         a.view(),
@@ -273,7 +284,7 @@ pub const DICT_OPTIONS: DictionaryOptions = DictionaryOptions {
 pub fn dictionary(seed: u64) -> Result<Vec<DictionaryStep>> {
     let mut rng = seeded_rng(seed.wrapping_add(1));
     let truth = unit_column_matrix(&mut rng, DICT_M, DICT_N);
-    let codes = sparse_codes(&mut rng, DICT_N, DICT_SPARSITY, DICT_SIGNALS);
+    let codes = sparse_codes(&mut rng, DICT_N, DICT_SPARSITY, DICT_SIGNALS)?;
     let y = truth.dot(&codes) + gaussian_matrix(&mut rng, DICT_M, DICT_SIGNALS) * DICT_NOISE;
     let learned = learn_dictionary(y.view(), &DICT_OPTIONS, &mut rng, Some(truth.view()))?;
     Ok(learned.history)
@@ -317,7 +328,7 @@ pub fn unrolled(seed: u64) -> Result<Unrolled> {
     let mut rng = seeded_rng(seed.wrapping_add(2));
     let a = unit_column_matrix(&mut rng, LISTA_M, LISTA_N);
     let mut signals = |count| {
-        let y = a.dot(&sparse_codes(&mut rng, LISTA_N, LISTA_SPARSITY, count));
+        let y = a.dot(&sparse_codes(&mut rng, LISTA_N, LISTA_SPARSITY, count)?);
         let options = SolverOptions {
             max_iters: 100_000,
             tol: 1e-10,

@@ -102,7 +102,7 @@ fn identity_dictionary_solves_in_one_step() {
 fn instance(seed: u64, m: usize, n: usize, signals: usize) -> (Array2<f64>, Array2<f64>) {
     let mut rng = seeded_rng(seed);
     let a = unit_column_matrix(&mut rng, m, n);
-    let y = a.dot(&sparse_codes(&mut rng, n, 4, signals))
+    let y = a.dot(&sparse_codes(&mut rng, n, 4, signals).unwrap())
         + gaussian_matrix(&mut rng, m, signals) * 0.01;
     (a, y)
 }

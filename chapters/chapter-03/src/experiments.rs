@@ -182,6 +182,7 @@ pub const SNAPSHOT_FRACTIONS: [f64; 3] = [0.0, 0.9, 1.0];
 
 // ANCHOR: generation
 pub fn generation(c: &Config) -> Result<Generation> {
+    c.validate()?;
     let mix = lines_and_plane(c.seed);
     let (training, _) = mix.sample(&mut seeded_rng(c.seed.wrapping_add(11)), c.train)?;
     let memorizer = Empirical {

@@ -18,7 +18,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::mixture::{GaussianMixture, softmax_columns};
 use crate::sampler::{Denoiser, validate_query};
 use rand::RngExt;
-use shared::error::{ensure_finite, ensure_nonnegative, ensure_rows};
+use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows};
 use shared::linalg::orthogonality_error;
 use shared::rng::{Rng, gaussian_vector};
 use shared::{Error, Result};
@@ -146,6 +146,7 @@ impl LowRankMixture {
             out.row_mut(k)
                 .assign(&residual.map_axis(Axis(0), |c| c.dot(&c).sqrt()));
         }
+        ensure_finite_output("distances", "a distance", out.iter())?;
         Ok(out)
     }
 
@@ -234,6 +235,7 @@ impl Denoiser for LowRankMixture {
         if eps > 0.0 {
             out.scaled_add(alpha * eps / b, &x_t);
         }
+        ensure_finite_output("LowRankMixture::denoise", "the posterior mean", out.iter())?;
         Ok(out)
     }
     // ANCHOR_END: lowrank_denoise

@@ -280,10 +280,12 @@ impl PreparedMixture {
                 .row_mut(k)
                 .assign(&(c.terms(x_t, alpha, sigma).2 - normalizer));
         }
-        Ok(logits.map_axis(Axis(0), |col| {
+        let out = logits.map_axis(Axis(0), |col| {
             let top = col.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
             top + col.iter().map(|v| (v - top).exp()).sum::<f64>().ln()
-        }))
+        });
+        ensure_finite_output("log_density", "the log-density", out.iter())?;
+        Ok(out)
     }
 }
 
@@ -334,7 +336,7 @@ pub fn softmax_columns(mut logits: Array2<f64>) -> Array2<f64> {
 }
 
 /// $\sum_k \operatorname{softmax}_k(\text{logits})_j \cdot \text{means}_k[:, j]$ for every column $j$.
-pub fn mix_by_softmax(logits: Array2<f64>, means: &[Array2<f64>]) -> Array2<f64> {
+pub(crate) fn mix_by_softmax(logits: Array2<f64>, means: &[Array2<f64>]) -> Array2<f64> {
     let weights = softmax_columns(logits);
     let mut out = Array2::zeros(means[0].raw_dim());
     for (w, mean) in weights.axis_iter(Axis(0)).zip(means) {
