@@ -93,6 +93,12 @@ fn run_rejects_out_of_range_config() {
             samples: 3,
             ..Config::default()
         },
+        // Each allowed alone; together about 1.6 GB per copy of the data: refused up front.
+        Config {
+            dim: 1000,
+            samples: 200_000,
+            ..Config::default()
+        },
         Config {
             noise: f64::NAN,
             ..Config::default()

@@ -57,7 +57,7 @@ impl Config {
             }
         }
         ensure_in_range("--lambda", self.lambda, 1e-6, 10.0)?;
-        ensure_in_range("--noise", self.noise, 0.0, 10.0)?;
+        ensure_in_range("--noise", self.noise, 0.0, 1.0)?;
         // One FISTA iteration costs about n (n + m) N multiply-adds; the
         // reference solve may take tens of thousands of them.
         let (n, m, count) = (

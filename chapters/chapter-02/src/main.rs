@@ -25,7 +25,7 @@ struct Args {
     /// LASSO weight lambda (1e-6..=10).
     #[arg(long, default_value_t = Config::default().lambda)]
     lambda: f64,
-    /// Measurement noise sigma (0..=10).
+    /// Measurement noise sigma (0..=1).
     #[arg(long, default_value_t = Config::default().noise)]
     noise: f64,
     #[command(flatten)]

@@ -93,6 +93,25 @@ fn run_rejects_out_of_range_config() {
             noise: f64::INFINITY,
             ..Config::default()
         },
+        // Beyond what runs in about a minute on 2 cores (issue 7's measurements).
+        Config {
+            noise: 2.0,
+            ..Config::default()
+        },
+        Config {
+            atoms: 2048,
+            ..Config::default()
+        },
+        Config {
+            signals: 5000,
+            ..Config::default()
+        },
+        // Each allowed alone, too much work together: refused up front.
+        Config {
+            atoms: 1024,
+            signals: 2000,
+            ..Config::default()
+        },
     ] {
         assert!(
             matches!(run(&bad), Err(Error::OutOfRange { .. })),

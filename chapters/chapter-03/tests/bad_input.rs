@@ -123,6 +123,16 @@ fn run_rejects_out_of_range_config() {
             train: 0,
             ..Config::default()
         },
+        Config {
+            samples: 100_000,
+            ..Config::default()
+        },
+        // Each allowed alone; together a 5000 × 20000 matrix every step: refused up front.
+        Config {
+            train: 5000,
+            samples: 20_000,
+            ..Config::default()
+        },
     ] {
         assert!(
             matches!(run(&bad), Err(Error::OutOfRange { .. })),
