@@ -72,8 +72,24 @@ pub fn orthonormalize_columns_completing(a: &mut Array2<f64>, rng: &mut Rng) -> 
 }
 
 fn column_norm(a: &Array2<f64>, j: usize) -> f64 {
-    let col = a.column(j);
-    col.dot(&col).sqrt()
+    norm2(a.column(j).iter())
+}
+
+/// The Euclidean norm $\|v\|_2$ without spurious overflow or underflow: the
+/// entries are divided by the largest magnitude $m$ first, so the squares stay
+/// near 1 (`v.dot(&v).sqrt()` is infinite above about 1e154 and 0 below about
+/// 1e-162). NaN if any entry is NaN, infinite if one is infinite.
+pub fn norm2<'a, I>(values: I) -> f64
+where
+    I: IntoIterator<Item = &'a f64>,
+    I::IntoIter: Clone,
+{
+    let values = values.into_iter();
+    let largest = nan_max(values.clone().map(|v| v.abs()).chain([0.0]));
+    if largest == 0.0 || !largest.is_finite() {
+        return largest;
+    }
+    largest * values.map(|v| (v / largest).powi(2)).sum::<f64>().sqrt()
 }
 
 /// Removes from column `j` its components along columns `0..j` (twice).
@@ -199,6 +215,16 @@ mod tests {
         assert_eq!(ldexp(ldexp(1.5e300, -2000), 2000), 1.5e300);
         assert_eq!(magnitude_exponent(&[1e-310, -3.0, f64::NAN]), 2);
         assert_eq!(magnitude_exponent(&[0.0]), 0);
+    }
+
+    #[test]
+    fn norm2_neither_overflows_nor_underflows() {
+        assert_eq!(norm2(&[3.0, 4.0]), 5.0);
+        assert_abs_diff_eq!(norm2(&[3e200, 4e200]) / 5e200, 1.0, epsilon = 1e-15);
+        assert_abs_diff_eq!(norm2(&[3e-200, 4e-200]) / 5e-200, 1.0, epsilon = 1e-15);
+        assert!(norm2(&[1.0, f64::NAN]).is_nan());
+        assert_eq!(norm2(&[1.0, f64::INFINITY]), f64::INFINITY);
+        assert_eq!(norm2(&[]), 0.0);
     }
 
     #[test]

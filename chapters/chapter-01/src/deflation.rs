@@ -10,7 +10,7 @@ use ndarray::{Array1, Array2, ArrayView1};
 
 use crate::operator::SymmetricOperator;
 use crate::power::{PowerIteration, power_iteration_op};
-use shared::error::{ensure_finite_output, ensure_nonnegative};
+use shared::error::{ensure_finite_output, ensure_nonnegative, ensure_rows};
 use shared::rng::{Rng, gaussian_vector};
 use shared::{Error, Result};
 
@@ -23,6 +23,14 @@ pub struct Deflated<'a, O: SymmetricOperator + ?Sized> {
 impl<O: SymmetricOperator + ?Sized> SymmetricOperator for Deflated<'_, O> {
     fn dim(&self) -> usize {
         self.op.dim()
+    }
+    fn validate(&self) -> Result<()> {
+        self.op.validate()?;
+        for (value, u) in &self.found {
+            ensure_rows("deflated vector", u.len(), self.op.dim())?;
+            shared::error::ensure_finite("deflated pair", u.iter().chain([value]))?;
+        }
+        Ok(())
     }
     fn apply(&self, v: ArrayView1<f64>) -> Array1<f64> {
         let mut out = self.op.apply(v);
@@ -42,8 +50,8 @@ pub struct Deflation {
     pub vectors: Array2<f64>,
     /// The individual power-iteration runs.
     pub runs: Vec<PowerIteration>,
-    /// Whether every run met its tolerance; `false` means at least one run
-    /// stopped at `max_iters` and its pair (and every later one) is approximate.
+    /// Whether every run converged (see [`PowerIteration::converged`]); `false`
+    /// means at least one pair (and every later one) is approximate.
     pub converged: bool,
 }
 

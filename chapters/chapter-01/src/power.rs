@@ -10,6 +10,7 @@ use ndarray::{Array1, ArrayView1, ArrayView2};
 
 use crate::operator::SymmetricOperator;
 use shared::error::ensure_finite;
+use shared::linalg::norm2;
 use shared::{Error, Result};
 
 /// The result of [`power_iteration`].
@@ -38,8 +39,9 @@ pub struct PowerStep {
 
 /// The iterates of power iteration on `op` from `v0`, as an iterator.
 ///
-/// It ends early only if $M v_t = 0$ (then $v_t$ is an eigenvector with
-/// eigenvalue 0 and the iterate cannot be normalized).
+/// It ends early if $M v_t = 0$ (then $v_t$ is an eigenvector with eigenvalue
+/// 0 and the iterate cannot be normalized) or if $M v_t$ is not finite
+/// (overflow or NaN); [`power_iteration_op`] tells the two apart.
 pub struct PowerSteps<'a, O: SymmetricOperator + ?Sized> {
     op: &'a O,
     current: Array1<f64>,
@@ -86,7 +88,7 @@ impl<O: SymmetricOperator + ?Sized> Iterator for PowerSteps<'_, O> {
     fn next(&mut self) -> Option<PowerStep> {
         let mv = self.op.apply(self.current.view());
         let rayleigh = self.current.dot(&mv);
-        let norm = mv.dot(&mv).sqrt();
+        let norm = norm2(mv.iter());
         if norm == 0.0 || !norm.is_finite() {
             return None;
         }

@@ -68,30 +68,30 @@ fn pca_on_data_with_three_varying_rows_matches_nalgebra() {
     }
 }
 
+/// Eigenvalues 2, then eleven within 1.1e-8 of 1: with k = 3 the block's
+/// Ritz values converge at rate about 1 − 6e-9 per step, so the residual
+/// cannot reach 1e-13 within the 20 000-step cap: that must be an error.
 #[test]
 fn non_convergence_is_an_error_not_an_answer() {
-    // λ_k and λ_{b+1} differ by 1e-12 relative: the residual cannot reach 1e-13
-    // within the cap... but the cap is 20 000, so use a spectrum whose block
-    // converges at rate 1 - 1e-12 per step.
     let d = 12;
-    let mut diag = Array1::from_elem(d, 1.0);
-    diag[0] = 2.0;
+    let mut diag = Array1::from_elem(d, 2.0);
     for i in 1..d {
         diag[i] = 1.0 - 1e-9 * i as f64;
     }
     let q = shared::linalg::random_orthonormal(&mut seeded_rng(9), d, d);
     let m = q.dot(&Array2::from_diag(&diag)).dot(&q.t());
     let m = (&m + &m.t()) * 0.5;
-    match top_eigenpairs(m.view(), 3, 0) {
-        Err(Error::NotConverged { iterations, .. }) => assert_eq!(iterations, 20_000),
-        Ok((values, vectors)) => {
-            // If it did converge, the answer must be right.
-            let residual =
-                m.dot(&vectors) - &vectors * &values.view().insert_axis(ndarray::Axis(0));
-            assert!(residual.iter().all(|r| r.abs() < 1e-12));
-        }
-        Err(e) => panic!("unexpected error {e}"),
-    }
+    let r = top_eigenpairs(m.view(), 3, 0);
+    assert!(
+        matches!(
+            r,
+            Err(Error::NotConverged {
+                iterations: 20_000,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -110,5 +110,6 @@ fn huge_and_tiny_magnitudes_are_scaled_not_overflowed() {
     assert_abs_diff_eq!(values[0] / 3e-310, 1.0, epsilon = 1e-6);
     let m = array![[1e300, 0.0], [0.0, -1e300]];
     let (values, _) = top_eigenpairs(m.view(), 2, 0).unwrap();
-    assert_eq!(values.to_vec(), vec![1e300, -1e300]);
+    assert_abs_diff_eq!(values[0] / 1e300, 1.0, epsilon = 1e-15);
+    assert_abs_diff_eq!(values[1] / 1e300, -1.0, epsilon = 1e-15);
 }

@@ -222,6 +222,15 @@ impl Lista {
             layer.s.scaled_add(-lr, &g.s);
             layer.theta.scaled_add(-lr, &g.theta);
         }
+        let weights = self
+            .layers
+            .iter()
+            .flat_map(|l| l.w.iter().chain(&l.s).chain(&l.theta));
+        ensure_finite_output(
+            "lista",
+            "the weights (is the learning rate too large?)",
+            weights,
+        )?;
         Ok(())
     }
 }
@@ -285,6 +294,7 @@ pub fn relative_error(x: ArrayView2<f64>, target: ArrayView2<f64>) -> Result<f64
     if den == 0.0 {
         return Err(Error::out_of_range("target", "not all zero", "all zeros"));
     }
+    ensure_finite_output("relative_error", "‖target‖²", [&den])?;
     let error = num / den;
     ensure_finite_output("relative_error", "the squared norms", [&error])?;
     Ok(error)

@@ -150,10 +150,7 @@ fn validate(
     ensure_finite("a", a.iter())?;
     ensure_finite("y", y.iter())?;
     ensure_nonnegative("lambda", lambda)?;
-    if opts.tol.is_nan() || opts.tol < 0.0 {
-        return Err(Error::out_of_range("tol", ">= 0", opts.tol));
-    }
-    Ok(())
+    ensure_nonnegative("tol", opts.tol)
 }
 
 /// Seed of the random start of [`lipschitz_constant`].
@@ -161,11 +158,11 @@ const LIPSCHITZ_SEED: u64 = 0x11f5_c417;
 
 /// $L = \|A\|_2^2 = \lambda_{\max}(A^\top A)$ by chapter 1's power iteration on the Gram matrix.
 ///
-/// The start is a random Gaussian vector (fixed seed): a fixed start such as
-/// $(1, \dots, 1)$ can be orthogonal to the top eigenvector (for
-/// $A = \begin{pmatrix}1.8 & -0.4\\ -0.4 & 1.2\end{pmatrix}$ it is an eigenvector
-/// of the smaller eigenvalue, giving $L = 1$ instead of 4), while a random one
-/// is so with probability 0. The solvers also check the consequence: with a
+/// The start is a random Gaussian vector (fixed seed): a fixed start can be
+/// orthogonal to the top eigenvector (for
+/// $A = \begin{pmatrix}1.8 & -0.4\\ -0.4 & 1.2\end{pmatrix}$ the start $(1, 2)$
+/// this crate once used is an eigenvector of the smaller eigenvalue of $A^\top A$,
+/// giving $L = 1$ instead of 4), while a random one is so with probability 0. The solvers also check the consequence: with a
 /// step above $1/\lambda_{\max}$ ISTA's objective can rise, and a rise is reported
 /// as an error.
 ///
@@ -186,8 +183,9 @@ pub fn lipschitz_constant(gram: ArrayView2<f64>) -> Result<f64> {
     // The Rayleigh quotient's error is about the square of the vector's: 1e-9 gives ~1e-18.
     let top = chapter_01::power_iteration(gram, v0.view(), 1e-9, 100_000);
     // ANCHOR_END: lipschitz
-    // Unconverged after 100 000 steps means a cluster of eigenvalues at the top,
-    // and the Rayleigh quotient already lies inside it: still a valid estimate.
+    // A run that ends early because M v overflowed has a NaN value (an error
+    // below). One that reaches the cap has a cluster of eigenvalues at the top,
+    // and its Rayleigh quotient already lies inside that cluster: a valid estimate.
     if !(top.value.is_finite() && top.value >= 0.0) {
         return Err(Error::NumericalFailure {
             algorithm: "lipschitz_constant",
@@ -523,6 +521,11 @@ pub fn ista_book_convention(
         z = (&z - &gradient).mapv(|v| soft_threshold(v, eta * lambda));
         out.push(z.clone());
     }
+    ensure_finite_output(
+        "ista_book_convention",
+        "an iterate (is eta <= 1/(2L)?)",
+        out.iter().flatten(),
+    )?;
     Ok(out)
 }
 
@@ -552,13 +555,17 @@ mod tests {
         for accelerate in [false, true] {
             let mut rows = Rows::zeros(1, 2);
             let mut objective = vec![p.half_y_sq.sum()];
-            let mut failed = false;
+            let (mut failed, mut t, mut beta) = (false, 1.0f64, 0.0);
             for _ in 0..2000 {
-                let (f, _, _) = step(&p, &mut rows, Prox::SoftThreshold, 0.0, false);
+                let (f, _, _) = step(&p, &mut rows, Prox::SoftThreshold, beta, false);
                 objective.push(f);
                 if check_progress(&objective, accelerate).is_err() {
                     failed = true;
                     break;
+                }
+                if accelerate {
+                    let t_next = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
+                    (beta, t) = ((t - 1.0) / t_next, t_next);
                 }
             }
             assert!(failed, "accelerate = {accelerate}");

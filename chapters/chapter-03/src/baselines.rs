@@ -10,7 +10,11 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::sampler::{Denoiser, validate_query};
+use shared::error::ensure_finite_output;
 use shared::{Error, Result};
+
+use chapter_01::Pca;
+use chapter_02::soft_threshold;
 
 /// The baselines undo the signal scale, so they need $\alpha > 0$.
 fn check_alpha(alpha: f64) -> Result<()> {
@@ -24,8 +28,6 @@ fn check_alpha(alpha: f64) -> Result<()> {
         ))
     }
 }
-use chapter_01::Pca;
-use chapter_02::soft_threshold;
 
 // ANCHOR: baselines
 /// Projection onto a subspace learned by [`chapter_01::pca`].
@@ -41,7 +43,13 @@ impl Denoiser for PcaProjection {
     fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>> {
         validate_query(self.dim(), x_t, alpha, sigma)?;
         check_alpha(alpha)?;
-        self.pca.denoise((&x_t / alpha).view())
+        let out = self.pca.denoise((&x_t / alpha).view())?;
+        ensure_finite_output(
+            "PcaProjection",
+            "the estimate (alpha too small?)",
+            out.iter(),
+        )?;
+        Ok(out)
     }
 }
 
@@ -59,7 +67,10 @@ impl Denoiser for SoftThresholding {
         validate_query(self.dim, x_t, alpha, sigma)?;
         check_alpha(alpha)?;
         let tau = sigma / alpha * (2.0 * (self.dim as f64).ln()).sqrt();
-        Ok((&x_t / alpha).mapv(|v| soft_threshold(v, tau)))
+        let out = (&x_t / alpha).mapv(|v| soft_threshold(v, tau));
+        let what = "the threshold or the estimate (alpha too small?)";
+        ensure_finite_output("SoftThresholding", what, out.iter().chain([&tau]))?;
+        Ok(out)
     }
 }
 // ANCHOR_END: baselines

@@ -9,8 +9,9 @@
 
 use ndarray::{Array2, ArrayView2, Axis};
 
+use crate::mixture::softmax_columns;
 use crate::sampler::{Denoiser, validate_query};
-use shared::error::ensure_finite;
+use shared::error::{ensure_finite, ensure_finite_output};
 use shared::{Error, Result};
 
 /// The memorizing denoiser of the columns of `points` (`d × n`).
@@ -42,13 +43,9 @@ impl Denoiser for Empirical {
         for (mut row, norm) in weights.axis_iter_mut(Axis(0)).zip(&norms) {
             row -= alpha * alpha * norm / (2.0 * sigma * sigma);
         }
-        for mut col in weights.axis_iter_mut(Axis(1)) {
-            let top = col.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
-            col.mapv_inplace(|v| (v - top).exp());
-            let total = col.sum();
-            col /= total;
-        }
-        Ok(self.points.dot(&weights))
+        let out = self.points.dot(&softmax_columns(weights));
+        ensure_finite_output("Empirical::denoise", "the posterior mean", out.iter())?;
+        Ok(out)
     }
     // ANCHOR_END: empirical
 }

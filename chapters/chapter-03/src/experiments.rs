@@ -92,13 +92,17 @@ pub fn vp_variance_closed_form(grid: &[f64]) -> f64 {
 }
 
 /// VE with exact denoiser $x_t/(1 + t^2)$: each step multiplies by
-/// $s/t + (1 - s/t)/(1 + t^2)$, starting from variance $1 + T^2$.
+/// $s/t + (1 - s/t)/(1 + t^2)$, starting from variance $1 + T^2$ (NaN for an
+/// empty grid).
 pub fn ve_variance_closed_form(grid: &[f64]) -> f64 {
+    let Some(&horizon) = grid.first() else {
+        return f64::NAN;
+    };
     let gain: f64 = grid
         .windows(2)
         .map(|w| w[1] / w[0] + (1.0 - w[1] / w[0]) / (1.0 + w[0] * w[0]))
         .product();
-    gain * gain * (1.0 + grid[0] * grid[0])
+    gain * gain * (1.0 + horizon * horizon)
 }
 
 // ANCHOR: variance

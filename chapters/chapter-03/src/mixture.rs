@@ -17,7 +17,9 @@ use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::sampler::Denoiser;
-use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows};
+use shared::error::{
+    ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows, nan_max,
+};
 use shared::{Error, Result};
 
 /// A Gaussian mixture $\sum_k \pi_k \mathcal N(\mu_k, \Sigma_k)$ in $\mathbb R^d$.
@@ -105,20 +107,28 @@ impl GaussianMixture {
     /// A mixture whose fields were made invalid after construction gives a
     /// prepared mixture whose every `denoise` returns that error.
     pub fn prepare(&self) -> PreparedMixture {
-        if let Err(e) = self.validate() {
+        if self.validate().is_err() {
             return PreparedMixture {
                 dim: self.means.nrows(),
                 components: Vec::new(),
-                invalid: Some(e.to_string()),
+                invalid: Some(Box::new(self.clone())),
             };
         }
+        self.prepare_valid()
+    }
+
+    /// [`GaussianMixture::prepare`] for a mixture already validated.
+    fn prepare_valid(&self) -> PreparedMixture {
         let components = self
             .covariances
             .iter()
             .zip(self.means.axis_iter(Axis(1)))
             .zip(&self.weights)
             .map(|((c, mean), &w)| {
+                // Validated PSD up to rounding: tiny negative eigenvalues are rounding
+                // noise, and a negative one could make α²λ + σ² ≤ 0.
                 let (values, vectors) = eigen(c.view());
+                let values = values.mapv(|v| v.max(0.0));
                 Component {
                     log_weight: w.ln(),
                     mean: mean.to_owned(),
@@ -171,7 +181,7 @@ fn validate_covariance(c: ArrayView2<f64>, d: usize) -> Result<()> {
     Ok(())
 }
 
-/// Eigenvalues (clamped at 0) and eigenvectors (columns) of a symmetric matrix.
+/// Eigenvalues and eigenvectors (columns) of a symmetric matrix.
 fn eigen(c: ArrayView2<f64>) -> (Array1<f64>, Array2<f64>) {
     let d = c.nrows();
     let eig = SymmetricEigen::new(DMatrix::from_fn(d, d, |i, j| 0.5 * (c[[i, j]] + c[[j, i]])));
@@ -194,8 +204,8 @@ struct Component {
 pub struct PreparedMixture {
     dim: usize,
     components: Vec<Component>,
-    /// Why the mixture it came from was invalid, if it was.
-    invalid: Option<String>,
+    /// The mixture it came from, kept only if it was invalid (to report why).
+    invalid: Option<Box<GaussianMixture>>,
 }
 
 // ANCHOR: mmse_denoise
@@ -212,7 +222,7 @@ pub fn mmse_denoise(
     sigma: f64,
 ) -> Result<Array2<f64>> {
     mix.validate()?;
-    mix.prepare().denoise(x_t, alpha, sigma)
+    mix.prepare_valid().denoise(x_t, alpha, sigma)
 }
 // ANCHOR_END: mmse_denoise
 
@@ -317,8 +327,8 @@ impl Denoiser for PreparedMixture {
 impl PreparedMixture {
     /// The query checks of [`validate_query`], and the mixture's own validity.
     fn check(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<()> {
-        if let Some(why) = &self.invalid {
-            return Err(Error::shape("mixture", "a valid mixture", why.clone()));
+        if let Some(mix) = &self.invalid {
+            mix.validate()?;
         }
         validate_query(self.dim, x_t, alpha, sigma)
     }
@@ -327,7 +337,7 @@ impl PreparedMixture {
 /// Softmax down each column of `logits` (`K × N`): the posterior weights $w_k(x_j)$.
 pub fn softmax_columns(mut logits: Array2<f64>) -> Array2<f64> {
     for mut column in logits.axis_iter_mut(Axis(1)) {
-        let top = column.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
+        let top = nan_max(column.iter().copied());
         column.mapv_inplace(|v| (v - top).exp());
         let total = column.sum();
         column /= total;

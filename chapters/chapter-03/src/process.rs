@@ -19,11 +19,12 @@ pub enum Process {
 }
 
 impl Process {
-    /// The signal scale $\alpha_t$.
+    /// The signal scale $\alpha_t$ (NaN outside the process's domain).
     pub fn alpha(self, t: f64) -> f64 {
         match self {
             Process::VarianceExploding => 1.0,
-            Process::VariancePreserving => (1.0 - t * t).max(0.0).sqrt(),
+            Process::VariancePreserving if self.contains(t) => (1.0 - t * t).max(0.0).sqrt(),
+            Process::VariancePreserving => f64::NAN,
         }
     }
 
@@ -63,16 +64,25 @@ impl Process {
     }
 }
 
-/// `steps + 1` times from `t_max` down to `t_min`, equally spaced.
+/// `steps + 1` times from `t_max` down to `t_min`, equally spaced (`steps = 0`
+/// gives `[t_max]`, which [`validate_grid`] rejects as too short).
 pub fn uniform_grid(t_max: f64, t_min: f64, steps: usize) -> Vec<f64> {
+    if steps == 0 {
+        return vec![t_max];
+    }
     (0..=steps)
         .map(|l| t_max + (t_min - t_max) * l as f64 / steps as f64)
         .collect()
 }
 
 /// `steps + 1` times from `t_max` down to `t_min > 0`, equally spaced in
-/// $\log t$: the steps shrink geometrically, concentrating work at small noise.
+/// $\log t$: the steps shrink geometrically, concentrating work at small noise
+/// (`steps = 0` gives `[t_max]`, and `t_min <= 0` repeated zeros or NaN times:
+/// grids that [`validate_grid`] rejects).
 pub fn exponential_grid(t_max: f64, t_min: f64, steps: usize) -> Vec<f64> {
+    if steps == 0 {
+        return vec![t_max];
+    }
     (0..=steps)
         .map(|l| t_max * (t_min / t_max).powf(l as f64 / steps as f64))
         .collect()
