@@ -1,31 +1,79 @@
 //! Command-line plumbing shared by every chapter binary.
 //!
-//! A chapter's `main` flattens [`CommonArgs`] into its own clap struct, parses
-//! with [`parse_args`] and wraps its work in [`run_main`], so every binary
-//! reports bad input the same way: one line `error: …` on stderr and exit code 2.
+//! A chapter's `main` is one line, [`chapter_main!`](crate::chapter_main): its
+//! `Config` (declared with [`parameters!`](crate::parameters)) and the
+//! [`CommonArgs`] become the command line, and every binary reports bad input
+//! the same way: one line `error: …` on stderr and exit code 2.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::{Error, Result};
 use crate::report::Output;
 
-/// Flags every chapter accepts.
+/// Flags every chapter accepts besides its own parameters.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonArgs {
-    /// Seed of the ChaCha8 generator behind every random draw.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Directory for the SVG figures [default: target/<chapter>].
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Do not show progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// A chapter's command line: its parameters (declared once with
+/// [`parameters!`](crate::parameters)) and the [`CommonArgs`].
+#[derive(Debug, clap::Parser)]
+struct ChapterArgs<C: clap::Args> {
+    #[command(flatten)]
+    config: C,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// A chapter binary's whole `main`: `chapter_main!(Config, run)` parses the
+/// command line into the chapter's `Config` and [`CommonArgs`], runs `run`
+/// and [`emit`]s its output. Name, version and about text come from the
+/// chapter's `Cargo.toml`.
+#[macro_export]
+macro_rules! chapter_main {
+    ($config:ty, $run:expr) => {
+        $crate::cli::chapter_main_with::<$config>(
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            env!("CARGO_PKG_DESCRIPTION"),
+            $run,
+        )
+    };
+}
+
+/// What [`chapter_main!`](crate::chapter_main) expands to: parses the command line for
+/// chapter `name` ([`parse_error_exit`] on failure), then runs `run` on the
+/// parsed configuration under [`run_main`] and [`run_and_emit`].
+pub fn chapter_main_with<C: clap::Args>(
+    name: &'static str,
+    version: &'static str,
+    about: &'static str,
+    run: impl FnOnce(&C) -> Result<Output>,
+) -> ExitCode {
+    use clap::{CommandFactory, FromArgMatches};
+    let command = ChapterArgs::<C>::command()
+        .name(name)
+        .bin_name(name)
+        .version(version)
+        .about(about)
+        .long_about(None);
+    let parsed = command
+        .try_get_matches()
+        .and_then(|matches| ChapterArgs::<C>::from_arg_matches(&matches));
+    match parsed {
+        Ok(args) => run_main(|| run_and_emit(&args.common, name, || run(&args.config))),
+        Err(e) => parse_error_exit(&e),
+    }
 }
 
 impl CommonArgs {
@@ -53,12 +101,11 @@ impl CommonArgs {
     }
 }
 
-/// Parses the command line into `T`.
-///
-/// `--help` and `--version` print and exit 0. Any other parse failure prints a
-/// single line (clap's own message, without its usage block) and exits 2.
-pub fn parse_args<T: Parser>() -> std::result::Result<T, ExitCode> {
-    T::try_parse().map_err(|e| match e.kind() {
+/// How a command-line parse failure ends the program: `--help` and
+/// `--version` print and exit 0; any other failure prints a single line
+/// (clap's own message, without its usage block) and exits 2.
+pub fn parse_error_exit(e: &clap::Error) -> ExitCode {
+    match e.kind() {
         clap::error::ErrorKind::DisplayHelp
         | clap::error::ErrorKind::DisplayVersion
         | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -74,15 +121,6 @@ pub fn parse_args<T: Parser>() -> std::result::Result<T, ExitCode> {
             say(&format!("{first} (run with --help for usage)"));
             ExitCode::from(2)
         }
-    })
-}
-
-/// A chapter binary's whole `main`: parse `T` with [`parse_args`], then run
-/// `body` under [`run_main`].
-pub fn chapter_main<T: Parser>(body: impl FnOnce(T) -> Result<()>) -> ExitCode {
-    match parse_args::<T>() {
-        Ok(args) => run_main(|| body(args)),
-        Err(code) => code,
     }
 }
 

@@ -13,13 +13,16 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod linalg;
+pub mod params;
 pub mod plot;
+pub mod prob;
 pub mod report;
 pub mod rng;
+pub mod symmetric;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use cli::{CommonArgs, emit, parse_args, run_main};
+pub use cli::{CommonArgs, emit, run_main};
 pub use error::{Error, Result};
 pub use report::Output;
-pub use rng::seeded_rng;
+pub use rng::{seeded_rng, stream_rng};

@@ -1,7 +1,6 @@
-//! The chapter's three experiments. They compute and return plain data;
-//! [`crate::report`] turns the data into text and figures.
+//! The chapter's experiments. They compute and return plain data (with the
+//! parameters they used); [`crate::report`] turns the data into text and figures.
 
-use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis, array};
 
 use crate::deflation::deflation;
@@ -9,53 +8,58 @@ use crate::oja::oja_subspace;
 use crate::pca::pca;
 use crate::power::{PowerSteps, tangent_to};
 use crate::subspace::subspace_iteration;
-use shared::cli::ensure_in_range;
 use shared::data::PlantedSubspace;
 use shared::linalg::{random_orthonormal, subspace_distance};
-use shared::rng::{gaussian_matrix, gaussian_vector};
-use shared::{Result, seeded_rng};
+use shared::rng::{Rng, gaussian_matrix, gaussian_vector, stream_rng};
+use shared::symmetric::eigh_descending;
+use shared::{Error, Result};
 
-/// Settings of the chapter's run; `Config::default()` is what the book shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// Ambient dimension `D`.
-    pub dim: usize,
-    /// Rank `d` of the planted subspace; latent variances are $(d - i)^2$, $i = 0..d-1$.
-    pub rank: usize,
-    /// Number of samples `N`.
-    pub samples: usize,
-    /// Noise standard deviation `σ`.
-    pub noise: f64,
-    /// Seed of every random draw.
-    pub seed: u64,
+shared::parameters! {
+    /// Settings of the chapter's run; `Config::default()` is what the book shows.
+    pub struct Config {
+        /// Ambient dimension D.
+        dim: usize = 50, range(3, 1000);
+        /// Rank d of the planted subspace (at most D - 1); latent variances are (d - i)^2, i = 0..d-1.
+        rank: usize = 3, range(1, 20);
+        /// Number of samples N (more than d).
+        samples: usize = 2000, range(2, 200_000);
+        /// Noise standard deviation sigma.
+        noise: f64 = 0.3, range(1e-3, 10.0);
+        /// Seed of every random draw (each experiment has its own stream).
+        seed: u64 = 0;
+    }
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            dim: 50,
-            rank: 3,
-            samples: 2000,
-            noise: 0.3,
-            seed: 0,
-        }
+/// The chapter's random streams, one per experiment ([`shared::rng::stream_rng`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Stream {
+    /// Eigenbases of the rate check's matrices.
+    RateMatrix = 1,
+    /// Start vectors of the rate check.
+    RateStart = 2,
+    /// The planted data (shared on purpose by recovery and denoising: same data).
+    Planted = 3,
+    /// Start blocks of the recovery methods.
+    Recovery = 4,
+}
+
+impl Stream {
+    /// The generator of this stream under `seed`.
+    pub fn rng(self, seed: u64) -> Rng {
+        stream_rng(seed, self as u64)
     }
 }
 
 impl Config {
-    /// Checks every field before any arithmetic.
+    /// Checks every field (its declared range, then rank < D and N > d) before any arithmetic.
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] naming the flag.
     pub fn validate(&self) -> Result<()> {
-        ensure_in_range("--dim", self.dim, 3, 1000)?;
-        ensure_in_range("--rank", self.rank, 1, (self.dim - 1).min(20))?;
-        ensure_in_range("--samples", self.samples, self.rank + 1, 200_000)?;
-        if !self.noise.is_finite() {
-            return Err(shared::Error::out_of_range(
-                "--noise",
-                "a finite number",
-                self.noise,
-            ));
-        }
-        ensure_in_range("--noise", self.noise, 1e-3, 10.0)?;
+        self.check_ranges()?;
+        shared::cli::ensure_in_range("--rank", self.rank, 1, self.dim - 1)?;
+        shared::cli::ensure_in_range("--samples", self.samples, self.rank + 1, usize::MAX)?;
         // The data and a few copies of it (centered, clean, denoised) are held at once.
         let entries = self.dim as f64 * self.samples as f64;
         shared::cli::ensure_budget(
@@ -63,8 +67,7 @@ impl Config {
             entries,
             2.5e7,
             "--dim, --samples",
-        )?;
-        Ok(())
+        )
     }
 
     /// The planted latent variances $\lambda_i = (d - i)^2$.
@@ -74,13 +77,14 @@ impl Config {
             .collect()
     }
 
-    /// The planted data of the run at noise level `noise`, drawn from the seed.
+    /// The planted data of the run at noise level `noise`, drawn from the
+    /// [`Stream::Planted`] stream (the same latent codes and noise directions at every level).
     ///
     /// # Errors
     /// As [`PlantedSubspace::sample`].
     pub fn planted_data(&self, noise: f64) -> Result<PlantedSubspace> {
         PlantedSubspace::sample(
-            &mut seeded_rng(self.seed),
+            &mut Stream::Planted.rng(self.seed),
             self.dim,
             &self.variances(),
             self.samples,
@@ -89,12 +93,68 @@ impl Config {
     }
 }
 
+/// Everything the chapter measured, with the configuration it used.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The configuration of the run.
+    pub config: Config,
+    /// Experiment 1a.
+    pub closed_form: ClosedForm,
+    /// Experiment 1b, one entry per spectrum of [`RATE_SPECTRA`].
+    pub rates: Vec<RateCheck>,
+    /// Experiment 2.
+    pub recovery: Recovery,
+    /// Experiment 3, one row per noise level of [`NOISE_FACTORS`].
+    pub denoising: Vec<Denoising>,
+}
+
+/// Runs every experiment of the chapter for `config`.
+///
+/// # Errors
+/// Invalid `config` (see [`Config::validate`]), or an experiment's error.
+pub fn run_all(config: &Config) -> Result<Results> {
+    config.validate()?;
+    let closed_form = closed_form()?;
+    let mut matrices = Stream::RateMatrix.rng(config.seed);
+    let mut starts = Stream::RateStart.rng(config.seed);
+    let rates = RATE_SPECTRA
+        .iter()
+        .map(|&s| rate_check(config.dim, s, &mut matrices, &mut starts))
+        .collect::<Result<_>>()?;
+    let data = config.planted_data(config.noise)?;
+    let recovery = recovery(config, &data)?;
+    let denoising = NOISE_FACTORS
+        .iter()
+        .map(|f| denoising(config, f * config.noise))
+        .collect::<Result<_>>()?;
+    Ok(Results {
+        config: config.clone(),
+        closed_form,
+        rates,
+        recovery,
+        denoising,
+    })
+}
+
+/// One row of the closed-form check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClosedFormRow {
+    /// Iteration $t$.
+    pub step: usize,
+    /// $\tan\theta_t$ measured on the iterate.
+    pub tangent: f64,
+    /// $\sqrt{4^t + 1}/3^t$.
+    pub exact: f64,
+    /// Rayleigh quotient $v_t^\top M v_t$.
+    pub rayleigh: f64,
+}
+
 /// Power iteration on `diag(3, 2, 1)` from $(1,1,1)/\sqrt3$, where
 /// $\tan\theta_t = \sqrt{4^t + 1}/3^t$ exactly.
 #[derive(Debug, Clone)]
 pub struct ClosedForm {
-    /// `(t, tan θ_t measured, tan θ_t exact, Rayleigh quotient of v_t)`.
-    pub rows: Vec<(usize, f64, f64, f64)>,
+    /// One row per step of [`CLOSED_FORM_STEPS`].
+    pub rows: Vec<ClosedFormRow>,
 }
 
 /// Steps of the closed-form check shown in the report.
@@ -104,99 +164,208 @@ pub const CLOSED_FORM_STEPS: [usize; 4] = [1, 5, 10, 20];
 /// None in practice (the input is fixed); kept fallible like every experiment.
 pub fn closed_form() -> Result<ClosedForm> {
     let m = Array2::from_diag(&array![3.0, 2.0, 1.0]);
-    let v0 = array![1.0, 1.0, 1.0];
     let e1 = array![1.0, 0.0, 0.0];
-    let mut rows = Vec::new();
-    let steps: Vec<_> = PowerSteps::new(&m, v0.view())?.take(21).collect();
-    for t in CLOSED_FORM_STEPS {
-        let v = &steps[t - 1].vector;
-        let rayleigh = steps[t].rayleigh; // v_tᵀ M v_t is reported by the next step
-        let exact = (4f64.powi(t as i32) + 1.0).sqrt() / 3f64.powi(t as i32);
-        rows.push((t, tangent_to(v.view(), e1.view()), exact, rayleigh));
-    }
+    let steps: Vec<_> = PowerSteps::new(&m, array![1.0, 1.0, 1.0].view())?
+        .take(21)
+        .collect();
+    let rows = CLOSED_FORM_STEPS
+        .iter()
+        .map(|&t| ClosedFormRow {
+            step: t,
+            tangent: tangent_to(steps[t - 1].vector.view(), e1.view()),
+            exact: (4f64.powi(t as i32) + 1.0).sqrt() / 3f64.powi(t as i32),
+            rayleigh: steps[t].rayleigh, // v_tᵀ M v_t is reported by the next step
+        })
+        .collect();
     Ok(ClosedForm { rows })
+}
+
+/// The spectrum of a rate-check matrix, $\lambda_1 = 1 > \lambda_2 = r > \lambda_3 \ge \dots$
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Spectrum {
+    /// $(1, r, 0.6r, 0.6^2 r, \dots)$: $\lambda_3/\lambda_2 = 0.6$, so every
+    /// direction but the second dies out at once and the rate is $r$ from the start.
+    Geometric(f64),
+    /// $(1, r, 0.99r, 0.98r, \dots, 0.9r, \text{then } 0.5r, 0.5 \cdot 0.6 r, \dots)$:
+    /// ten eigenvalues just below $\lambda_2$, so for many steps the error is a
+    /// mix of rates slightly below $r$ and the asymptotic rate $r$ is reached late.
+    Clustered(f64),
+}
+
+/// Number of eigenvalues in the cluster of [`Spectrum::Clustered`] (λ₂ included).
+pub const CLUSTER_SIZE: usize = 11;
+
+impl Spectrum {
+    /// The eigengap ratio $r = \lambda_2/\lambda_1$.
+    pub fn ratio(self) -> f64 {
+        match self {
+            Spectrum::Geometric(r) | Spectrum::Clustered(r) => r,
+        }
+    }
+
+    /// A short name for tables and legends.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Spectrum::Geometric(_) => "geometric",
+            Spectrum::Clustered(_) => "clustered",
+        }
+    }
+
+    /// The `dim` eigenvalues, descending.
+    pub fn eigenvalues(self, dim: usize) -> Array1<f64> {
+        Array1::from_shape_fn(dim, |i| match (self, i) {
+            (_, 0) => 1.0,
+            (Spectrum::Geometric(r), i) => r * 0.6f64.powi(i as i32 - 1),
+            (Spectrum::Clustered(r), i) if i < CLUSTER_SIZE + 1 => r * (1.0 - 0.01 * (i - 1) as f64),
+            (Spectrum::Clustered(r), i) => 0.5 * r * 0.6f64.powi((i - CLUSTER_SIZE - 1) as i32),
+        })
+    }
+}
+
+/// Spectra of the rate check.
+pub const RATE_SPECTRA: [Spectrum; 5] = [
+    Spectrum::Geometric(0.5),
+    Spectrum::Geometric(0.8),
+    Spectrum::Geometric(0.9),
+    Spectrum::Geometric(0.95),
+    Spectrum::Clustered(0.9),
+];
+
+/// A symmetric matrix with a known eigendecomposition.
+#[derive(Debug, Clone)]
+pub struct KnownSpectrum {
+    /// $M = Q \operatorname{diag}(\lambda) Q^\top$ (`D × D`).
+    pub matrix: Array2<f64>,
+    /// The eigenvalues $\lambda$, descending (`D`).
+    pub values: Array1<f64>,
+    /// The eigenvectors $Q$ as columns (`D × D`), $Q$ Haar-random.
+    pub vectors: Array2<f64>,
+}
+
+/// A random symmetric matrix $Q \operatorname{diag}(\lambda) Q^\top$ with the given spectrum.
+///
+/// # Errors
+/// `dim < 2`, or a ratio outside $(0, 1)$.
+pub fn matrix_with_spectrum(dim: usize, spectrum: Spectrum, rng: &mut Rng) -> Result<KnownSpectrum> {
+    if dim < 2 {
+        return Err(Error::out_of_range("dim", ">= 2", dim));
+    }
+    let r = spectrum.ratio();
+    if !(r > 0.0 && r < 1.0) {
+        return Err(Error::out_of_range("ratio", "strictly between 0 and 1", r));
+    }
+    let vectors = random_orthonormal(rng, dim, dim);
+    let values = spectrum.eigenvalues(dim);
+    let matrix = vectors.dot(&Array2::from_diag(&values)).dot(&vectors.t());
+    Ok(KnownSpectrum {
+        matrix,
+        values,
+        vectors,
+    })
 }
 
 /// One spectrum of the rate check.
 #[derive(Debug, Clone)]
 pub struct RateCheck {
-    /// Eigengap ratio $\lambda_2/\lambda_1$ (the prediction).
-    pub ratio: f64,
+    /// The spectrum; its ratio $\lambda_2/\lambda_1$ is the asymptotic rate.
+    pub spectrum: Spectrum,
     /// $\tan\theta(v_t, w_1)$ for $t = 0, 1, \dots$ until it drops below [`RATE_TARGET`].
     pub tangents: Vec<f64>,
+    /// The same from the eigenbasis coordinates $c = Q^\top v_0$ of the start:
+    /// $\tan\theta_t = \big(\sum_{j \ge 2} c_j^2 (\lambda_j/\lambda_1)^{2t}\big)^{1/2} / |c_1|$, exactly.
+    pub exact_tangents: Vec<f64>,
     /// Geometric-mean contraction $(\tan\theta_T / \tan\theta_{T/2})^{2/T}$ over the second half.
     pub measured_rate: f64,
-    /// Steps predicted to reach the target: $\lceil \log(\text{target}/\tan\theta_0) / \log(\lambda_2/\lambda_1) \rceil$.
+    /// The same contraction computed from `exact_tangents`: what theory predicts
+    /// over this window, transient included.
+    pub window_rate: f64,
+    /// Steps guaranteed to reach the target by $\tan\theta_t \le r^t \tan\theta_0$:
+    /// $\lceil \log(\text{target}/\tan\theta_0) / \log r \rceil$.
     pub predicted_steps: usize,
+}
+
+impl RateCheck {
+    /// The eigengap ratio $\lambda_2/\lambda_1$.
+    pub fn ratio(&self) -> f64 {
+        self.spectrum.ratio()
+    }
+
+    /// The local rate $\tan\theta_{t+1}/\tan\theta_t$ (None past the end of the run).
+    pub fn local_rate(&self, t: usize) -> Option<f64> {
+        Some(self.tangents.get(t + 1)? / self.tangents.get(t)?)
+    }
 }
 
 /// Power iteration runs until $\tan\theta_t$ falls below this.
 pub const RATE_TARGET: f64 = 1e-10;
-/// Eigengap ratios of the rate check.
-pub const RATIOS: [f64; 4] = [0.5, 0.8, 0.9, 0.95];
-
-/// A random symmetric matrix $Q \operatorname{diag}(\lambda) Q^\top$ with
-/// $\lambda = (1, r, 0.6 r, 0.6^2 r, \dots)$, and its top eigenvector.
-///
-/// # Errors
-/// `dim < 2`, or `ratio` outside $(0, 1)$.
-pub fn matrix_with_gap(dim: usize, ratio: f64, seed: u64) -> Result<(Array2<f64>, Array1<f64>)> {
-    if dim < 2 {
-        return Err(shared::Error::out_of_range("dim", ">= 2", dim));
-    }
-    if !(ratio > 0.0 && ratio < 1.0) {
-        return Err(shared::Error::out_of_range(
-            "ratio",
-            "strictly between 0 and 1",
-            ratio,
-        ));
-    }
-    let q = random_orthonormal(&mut seeded_rng(seed), dim, dim);
-    let spectrum = Array1::from_shape_fn(dim, |i| match i {
-        0 => 1.0,
-        _ => ratio * 0.6f64.powi(i as i32 - 1),
-    });
-    let m = q.dot(&Array2::from_diag(&spectrum)).dot(&q.t());
-    Ok((m, q.column(0).to_owned()))
-}
 
 // ANCHOR: rate_check
-/// Runs power iteration on a matrix with eigengap ratio `ratio` and measures
-/// how fast $\tan\theta(v_t, w_1)$ shrinks.
+/// Runs power iteration on a random matrix with the given spectrum (eigenbasis
+/// from `matrices`, start vector from `starts`) and measures how fast
+/// $\tan\theta(v_t, w_1)$ shrinks.
 ///
 /// # Errors
-/// As [`matrix_with_gap`].
-pub fn rate_check(dim: usize, ratio: f64, seed: u64) -> Result<RateCheck> {
-    let (m, w1) = matrix_with_gap(dim, ratio, seed)?;
-    let v0 = gaussian_vector(&mut seeded_rng(seed ^ 0x5eed), dim);
-    let mut tangents = vec![tangent_to(v0.view(), w1.view())];
-    for step in PowerSteps::new(&m, v0.view())?.take(10_000) {
-        tangents.push(tangent_to(step.vector.view(), w1.view()));
-        if *tangents.last().unwrap() < RATE_TARGET {
+/// As [`matrix_with_spectrum`].
+pub fn rate_check(dim: usize, spectrum: Spectrum, matrices: &mut Rng, starts: &mut Rng) -> Result<RateCheck> {
+    let known = matrix_with_spectrum(dim, spectrum, matrices)?;
+    let w1 = known.vectors.column(0);
+    let v0 = gaussian_vector(starts, dim);
+    let mut tangents = vec![tangent_to(v0.view(), w1)];
+    for step in PowerSteps::new(&known.matrix, v0.view())?.take(10_000) {
+        tangents.push(tangent_to(step.vector.view(), w1));
+        if *tangents.last().unwrap_or(&0.0) < RATE_TARGET {
             break;
         }
     }
-    let t = tangents.len() - 1;
-    let half = t / 2;
-    let measured_rate = (tangents[t] / tangents[half]).powf(1.0 / (t - half) as f64);
-    let predicted_steps = ((RATE_TARGET / tangents[0]).ln() / ratio.ln()).ceil() as usize;
+    // --snip--
+    // ANCHOR_END: rate_check
+    let exact_tangents = exact_tangents(&known, v0.view(), tangents.len());
+    let r = spectrum.ratio();
+    let predicted_steps = ((RATE_TARGET / tangents[0]).ln() / r.ln()).ceil() as usize;
     Ok(RateCheck {
-        ratio,
+        spectrum,
+        measured_rate: second_half_rate(&tangents),
+        window_rate: second_half_rate(&exact_tangents),
         tangents,
-        measured_rate,
+        exact_tangents,
         predicted_steps,
     })
 }
-// ANCHOR_END: rate_check
+
+/// $\tan\theta_t$ for $t < $ `len` from the eigen-coordinates of the start:
+/// $v_t \propto M^t v_0 = \sum_j c_j \lambda_j^t q_j$.
+fn exact_tangents(known: &KnownSpectrum, v0: ndarray::ArrayView1<f64>, len: usize) -> Vec<f64> {
+    let c = known.vectors.t().dot(&v0);
+    let ratios = known.values.mapv(|l| l / known.values[0]);
+    (0..len)
+        .map(|t| {
+            let rest: f64 = (1..c.len())
+                .map(|j| (c[j] * ratios[j].powi(t as i32)).powi(2))
+                .sum();
+            rest.sqrt() / c[0].abs()
+        })
+        .collect()
+}
+
+/// Geometric-mean contraction of a decreasing history over its second half:
+/// $(h_T / h_{\lfloor T/2 \rfloor})^{1/(T - \lfloor T/2 \rfloor)}$.
+pub fn second_half_rate(history: &[f64]) -> f64 {
+    let Some(t) = history.len().checked_sub(1) else {
+        return f64::NAN;
+    };
+    let half = t / 2;
+    (history[t] / history[half]).powf(1.0 / (t - half).max(1) as f64)
+}
 
 /// How each method recovered the planted subspace.
 #[derive(Debug, Clone)]
 pub struct MethodResult {
+    /// The method's name.
     pub name: &'static str,
     /// Eigenvalue estimates (empty for Oja, which learns only a basis).
     pub values: Vec<f64>,
-    /// Work done: multiplications by the covariance, or samples seen for Oja.
-    pub work: String,
+    /// Work done.
+    pub work: Work,
     /// Subspace distance to nalgebra's top eigenvectors of the sample covariance.
     /// `None` for the reference itself (a distance to itself would check nothing).
     pub to_reference: Option<f64>,
@@ -204,19 +373,63 @@ pub struct MethodResult {
     pub to_truth: f64,
 }
 
+/// The work a method did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// Matrix–vector products with the covariance, and whether it converged.
+    Matvecs { count: usize, converged: bool },
+    /// Block iterations of `width` columns each, and whether it converged.
+    BlockSteps {
+        steps: usize,
+        width: usize,
+        converged: bool,
+    },
+    /// Samples seen (Oja's rule).
+    Samples(usize),
+    /// A dense eigensolver.
+    Dense,
+}
+
+/// Subspace iteration's rate on the sample covariance, predicted three ways.
+///
+/// With block size $d$, the error of the $d$-th Ritz vector along the sample
+/// eigenvector $j > d$ shrinks by $\hat\lambda_j/\hat\lambda_d$ per step, so the residual
+/// tends to the rate $\hat\lambda_{d+1}/\hat\lambda_d$; over a finite window the
+/// bulk eigenvalues below $\hat\lambda_{d+1}$ still weigh in and the rate is lower.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SubspaceRate {
+    /// $\sigma^2(1 + \sqrt{D/N})^2 \,/\, (\lambda_d + \sigma^2)(1 + (D/N)\sigma^2/\lambda_d)$:
+    /// the top of the noise bulk (Marchenko–Pastur edge) over the sample spike
+    /// (Baik–Ben Arous–Péché), both for $N, D \to \infty$ at fixed $D/N$.
+    pub model: f64,
+    /// $\hat\lambda_{d+1}/\hat\lambda_d$ from the sample spectrum: the asymptotic rate.
+    pub asymptotic: f64,
+    /// The contraction over the same window as `measured`, from the sample spectrum:
+    /// $(S(T)/S(T/2))^{1/(2(T - T/2))}$ with
+    /// $S(t) = \sum_{j>d} (\hat\lambda_j - \hat\lambda_d)^2 (\hat\lambda_j/\hat\lambda_d)^{2t}$
+    /// (residual energy for equal start weights along the bulk).
+    pub window: f64,
+    /// Measured geometric-mean contraction of the residual over the second half of the run.
+    pub measured: f64,
+}
+
 /// Results of the planted-subspace comparison.
 #[derive(Debug, Clone)]
 pub struct Recovery {
+    /// One row per method; the last is the nalgebra reference.
     pub methods: Vec<MethodResult>,
     /// All eigenvalues of the sample covariance, descending (nalgebra).
     pub spectrum: Vec<f64>,
-    /// Subspace iteration's predicted rate $\lambda_{d+1}/\lambda_d$ and the
-    /// measured per-iteration contraction of its residual.
-    pub subspace_rate: (f64, f64),
+    /// Subspace iteration's predicted and measured rate.
+    pub subspace_rate: SubspaceRate,
+    /// First-order perturbation prediction of the distance to the planted basis,
+    /// $\big(\frac{D-d}{N}\sum_i \sigma^2(\lambda_i + \sigma^2)/\lambda_i^2\big)^{1/2}$.
+    pub predicted_to_truth: f64,
 }
 
-/// Oja's gain and number of passes over the data.
+/// Oja's gain.
 pub const OJA_GAIN: f64 = 2e-3;
+/// Oja's number of passes over the data.
 pub const OJA_PASSES: usize = 3;
 /// Tolerance of deflation's power iterations and of subspace iteration.
 pub const TOL: f64 = 1e-10;
@@ -232,73 +445,46 @@ pub fn recovery(config: &Config, data: &PlantedSubspace) -> Result<Recovery> {
     let mean = data
         .x
         .mean_axis(Axis(1))
-        .ok_or_else(|| shared::Error::shape("data", "at least one sample", "none"))?;
+        .ok_or_else(|| Error::shape("data", "at least one sample", "none"))?;
     let centered = &data.x - &mean.insert_axis(Axis(1));
     let cov = centered.dot(&centered.t()) / config.samples as f64;
-    let (spectrum, reference) = nalgebra_top(cov.view(), k)?;
+    let eig = eigh_descending("covariance", cov.view())?;
+    let reference = eig.vectors.slice(ndarray::s![.., ..k]).to_owned();
     let truth = data.basis.view();
-    let mut rng = seeded_rng(config.seed ^ 0xdef1a7e);
+    let mut rng = Stream::Recovery.rng(config.seed);
     let mut methods = Vec::new();
 
     let defl = deflation(&cov, k, &mut rng, TOL, 10_000)?;
-    let matvecs: usize = defl.runs.iter().map(|r| r.iterations).sum();
-    methods.push(method(
-        "power + deflation",
-        defl.values.to_vec(),
-        format!("{matvecs} matvecs{}", unconverged_note(defl.converged)),
-        defl.vectors.view(),
-        Some(reference.view()),
-        truth,
-    ));
+    let count = defl.runs.iter().map(|r| r.iterations).sum();
+    let work = Work::Matvecs { count, converged: defl.converged };
+    methods.push(method("power + deflation", defl.values.to_vec(), work, defl.vectors.view(), Some(reference.view()), truth));
 
     let q0 = gaussian_matrix(&mut rng, config.dim, k);
     let sub = subspace_iteration(&cov, q0.view(), k, 0.0, TOL, 10_000)?;
-    methods.push(method(
-        "subspace iteration",
-        sub.values.to_vec(),
-        format!(
-            "{} x {k} matvecs{}",
-            sub.iterations,
-            unconverged_note(sub.converged)
-        ),
-        sub.vectors.view(),
-        Some(reference.view()),
-        truth,
-    ));
+    let work = Work::BlockSteps { steps: sub.iterations, width: k, converged: sub.converged };
+    methods.push(method("subspace iteration", sub.values.to_vec(), work, sub.vectors.view(), Some(reference.view()), truth));
 
     let oja = oja_subspace(centered.view(), k, OJA_GAIN, OJA_PASSES, &mut rng)?;
-    methods.push(method(
-        "Oja's rule",
-        Vec::new(),
-        format!("{} samples", OJA_PASSES * config.samples),
-        oja.view(),
-        Some(reference.view()),
-        truth,
-    ));
+    let work = Work::Samples(OJA_PASSES * config.samples);
+    methods.push(method("Oja's rule", Vec::new(), work, oja.view(), Some(reference.view()), truth));
 
-    let values = spectrum[..k].to_vec();
-    methods.push(method(
-        "nalgebra SymmetricEigen",
-        values,
-        "dense".into(),
-        reference.view(),
-        None,
-        truth,
-    ));
+    let values = eig.values.slice(ndarray::s![..k]).to_vec();
+    methods.push(method("nalgebra SymmetricEigen", values, Work::Dense, reference.view(), None, truth));
+    // --snip--
     // ANCHOR_END: recovery
-    let predicted = spectrum[k] / spectrum[k - 1];
-    let measured = contraction(&sub.residuals);
+    let spectrum = eig.values.to_vec();
     Ok(Recovery {
         methods,
+        subspace_rate: subspace_rate(config, &spectrum, &sub.residuals),
+        predicted_to_truth: predicted_distance(config),
         spectrum,
-        subspace_rate: (predicted, measured),
     })
 }
 
 fn method(
     name: &'static str,
     values: Vec<f64>,
-    work: String,
+    work: Work,
     basis: ArrayView2<f64>,
     reference: Option<ArrayView2<f64>>,
     truth: ArrayView2<f64>,
@@ -312,45 +498,51 @@ fn method(
     }
 }
 
-/// Marks the work of a method that stopped at its iteration cap.
-fn unconverged_note(converged: bool) -> &'static str {
-    if converged { "" } else { " (NOT converged)" }
-}
-
-/// Geometric-mean contraction of a residual history over its second half.
-fn contraction(residuals: &[f64]) -> f64 {
-    let t = residuals.len() - 1;
+/// The three predictions of [`SubspaceRate`] next to the measured contraction.
+fn subspace_rate(c: &Config, spectrum: &[f64], residuals: &[f64]) -> SubspaceRate {
+    let d = c.rank;
+    let (gamma, s2, lambda_d) = (c.dim as f64 / c.samples as f64, c.noise * c.noise, c.variances()[d - 1]);
+    let edge = s2 * (1.0 + gamma.sqrt()).powi(2);
+    let spike = (lambda_d + s2) * (1.0 + gamma * s2 / lambda_d);
+    let top = spectrum[d - 1];
+    let energy = |t: usize| -> f64 {
+        spectrum[d..]
+            .iter()
+            .map(|l| ((l - top) * (l / top).powi(t as i32)).powi(2))
+            .sum()
+    };
+    // residuals[i] is measured after iteration i + 1.
+    let t = residuals.len().saturating_sub(1);
     let half = t / 2;
-    (residuals[t] / residuals[half]).powf(1.0 / (t - half).max(1) as f64)
+    let window = (energy(t + 1) / energy(half + 1)).powf(0.5 / (t - half).max(1) as f64);
+    SubspaceRate {
+        model: edge / spike,
+        asymptotic: spectrum[d] / top,
+        window,
+        measured: second_half_rate(residuals),
+    }
 }
 
-/// All eigenvalues (descending) and the top-`k` eigenvectors of a symmetric
-/// matrix, from nalgebra's dense solver: the independent reference.
-///
-/// # Errors
-/// `m` not square, empty or not finite; `k > d`.
-pub fn nalgebra_top(m: ArrayView2<f64>, k: usize) -> Result<(Vec<f64>, Array2<f64>)> {
-    crate::SymmetricOperator::validate(&m)?;
-    let n = m.nrows();
-    if k > n {
-        return Err(shared::Error::out_of_range("k", format!("at most {n}"), k));
-    }
-    let eig = SymmetricEigen::new(DMatrix::from_fn(n, n, |i, j| m[[i, j]]));
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
-    let vectors = Array2::from_shape_fn((n, k), |(i, j)| eig.eigenvectors[(i, order[j])]);
-    Ok((order.iter().map(|&i| eig.eigenvalues[i]).collect(), vectors))
+/// $\big(\frac{D-d}{N}\sum_i \sigma^2(\lambda_i + \sigma^2)/\lambda_i^2\big)^{1/2}$: the
+/// expected $\|\sin\Theta\|_F$ between the sample and planted subspaces to first order in $1/N$.
+fn predicted_distance(c: &Config) -> f64 {
+    let s2 = c.noise * c.noise;
+    let per_direction: f64 = c.variances().iter().map(|l| s2 * (l + s2) / (l * l)).sum();
+    ((c.dim - c.rank) as f64 / c.samples as f64 * per_direction).sqrt()
 }
 
 /// Noise energy before and after projecting onto the PCA subspace.
 #[derive(Debug, Clone)]
 pub struct Denoising {
+    /// Noise standard deviation $\sigma$ of this row.
     pub noise: f64,
     /// Mean $\|x_i - U z_i\|^2$ (prediction $D\sigma^2$).
     pub before: f64,
     /// Mean $\|\hat x_i - U z_i\|^2$ (prediction $d\sigma^2$).
     pub after: f64,
+    /// $D\sigma^2$.
     pub predicted_before: f64,
+    /// $d\sigma^2$.
     pub predicted_after: f64,
 }
 
@@ -358,6 +550,11 @@ pub struct Denoising {
 pub const NOISE_FACTORS: [f64; 3] = [0.5, 1.0, 2.0];
 
 // ANCHOR: denoising
+/// Projects the planted data at noise level `noise` onto its top-$d$ principal
+/// subspace and measures the squared error to the clean signal before and after.
+///
+/// # Errors
+/// An invalid `noise` or a PCA error.
 pub fn denoising(config: &Config, noise: f64) -> Result<Denoising> {
     let data = config.planted_data(noise)?;
     let model = pca(data.x.view(), config.rank, config.seed)?;

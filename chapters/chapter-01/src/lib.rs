@@ -20,12 +20,20 @@ pub mod report;
 pub mod subspace;
 
 pub use deflation::deflation;
-pub use experiments::Config;
+pub use experiments::{Config, Results, run_all};
 pub use oja::oja_subspace;
 pub use operator::{Covariance, SymmetricOperator};
 pub use pca::{Pca, pca, top_eigenpairs};
 pub use power::{PowerIteration, power_iteration};
-pub use report::run;
 pub use shared::Error;
 pub use shared::Output;
 pub use subspace::{SubspaceIteration, subspace_iteration};
+
+/// Runs the chapter for `config` and renders its report and figures (what
+/// `cargo run -p chapter-01` prints): [`run_all`] then [`report::render`].
+///
+/// # Errors
+/// As [`run_all`] and [`report::render`].
+pub fn run(config: &Config) -> shared::Result<Output> {
+    report::render(&run_all(config)?)
+}

@@ -20,7 +20,7 @@ pub const EIGEN_TOL: f64 = 1e-13;
 /// Iteration cap of [`top_eigenpairs`]; only reached when the eigengap is tiny.
 pub const EIGEN_MAX_ITERS: usize = 20_000;
 /// Relative asymmetry above which a matrix is rejected as not symmetric.
-pub const SYMMETRY_TOL: f64 = 1e-9;
+pub use shared::symmetric::SYMMETRY_TOL;
 
 /// Top `k` eigenpairs of the symmetric matrix `m`.
 ///
@@ -45,7 +45,7 @@ pub fn top_eigenpairs(
     k: usize,
     seed: u64,
 ) -> Result<(Array1<f64>, Array2<f64>)> {
-    validate_symmetric(m)?;
+    shared::symmetric::ensure_symmetric("m", m)?;
     check_rank(k, m.nrows(), "the matrix size")?;
     let e = magnitude_exponent(m.iter());
     let scaled = m.mapv(|v| ldexp(v, -e));
@@ -246,33 +246,6 @@ fn check_rank(k: usize, dim: usize, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn validate_symmetric(m: ArrayView2<f64>) -> Result<()> {
-    if !m.is_square() {
-        return Err(Error::shape(
-            "m",
-            "a square matrix",
-            format!("{} × {}", m.nrows(), m.ncols()),
-        ));
-    }
-    if m.is_empty() {
-        return Err(Error::shape("m", "a non-empty matrix", "0 × 0"));
-    }
-    ensure_finite("m", m.iter())?;
-    let scale = m.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-    let asymmetry = m
-        .indexed_iter()
-        .map(|((i, j), v)| (v - m[[j, i]]).abs())
-        .fold(0.0f64, f64::max);
-    let relative = if scale > 0.0 { asymmetry / scale } else { 0.0 };
-    if relative > SYMMETRY_TOL {
-        return Err(Error::NotSymmetric {
-            name: "m",
-            asymmetry: relative,
-            tolerance: SYMMETRY_TOL,
-        });
-    }
-    Ok(())
-}
 
 /// Gershgorin's lower bound on the smallest eigenvalue: $\min_i (m_{ii} - \sum_{j \ne i} |m_{ij}|)$.
 fn gershgorin_lower_bound(m: ArrayView2<f64>) -> f64 {

@@ -3,46 +3,33 @@
 use std::fmt::Write;
 
 use crate::experiments::{
-    self, CLOSED_FORM_STEPS, ClosedForm, Config, Denoising, NOISE_FACTORS, OJA_GAIN, OJA_PASSES,
-    RATE_TARGET, RATIOS, RateCheck, Recovery,
+    CLUSTER_SIZE, ClosedForm, Config, Denoising, OJA_GAIN, OJA_PASSES, RATE_TARGET, RateCheck,
+    Recovery, Results, Work,
 };
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading, sci, sci_or_below};
 use shared::{Output, Result};
 
-/// Runs every experiment of the chapter for `config`.
+/// Renders the chapter's results: the report text and the SVG figures.
 ///
 /// # Errors
-/// Invalid `config` (see [`Config::validate`]).
-pub fn run(config: &Config) -> Result<Output> {
-    config.validate()?;
-    let closed = experiments::closed_form()?;
-    let rates: Vec<RateCheck> = RATIOS
-        .iter()
-        .enumerate()
-        .map(|(i, &r)| experiments::rate_check(config.dim, r, config.seed.wrapping_add(i as u64)))
-        .collect::<Result<_>>()?;
-    let data = config.planted_data(config.noise)?;
-    let recovery = experiments::recovery(config, &data)?;
-    let denoising = NOISE_FACTORS
-        .iter()
-        .map(|f| experiments::denoising(config, f * config.noise))
-        .collect::<Result<Vec<_>>>()?;
-
+/// A figure that cannot be drawn.
+pub fn render(results: &Results) -> Result<Output> {
+    let config = &results.config;
     let mut report = String::new();
     write_header(&mut report, config);
-    write_closed_form(&mut report, &closed);
-    write_rates(&mut report, config, &rates);
-    write_recovery(&mut report, config, &recovery);
-    write_denoising(&mut report, config, &denoising);
+    write_closed_form(&mut report, &results.closed_form);
+    write_rates(&mut report, config, &results.rates);
+    write_recovery(&mut report, config, &results.recovery);
+    write_denoising(&mut report, config, &results.denoising);
     let figures = vec![
         (
             "power_convergence.svg".to_string(),
-            convergence_figure(&rates)?,
+            convergence_figure(&results.rates)?,
         ),
         (
             "spectrum.svg".to_string(),
-            spectrum_figure(config, &recovery)?,
+            spectrum_figure(config, &results.recovery)?,
         ),
     ];
     Ok(Output { report, figures })
@@ -63,15 +50,14 @@ fn write_closed_form(out: &mut String, closed: &ClosedForm) {
     ));
     out.push_str("tan(theta_t) to e1 must equal sqrt(4^t + 1) / 3^t exactly.\n\n");
     let mut t = Table::new(["t", "tan theta_t", "exact", "Rayleigh quotient"]);
-    for &(step, measured, exact, rayleigh) in &closed.rows {
+    for row in &closed.rows {
         t.row([
-            step.to_string(),
-            sci(measured, 6),
-            sci(exact, 6),
-            fixed(rayleigh, 7),
+            row.step.to_string(),
+            sci(row.tangent, 6),
+            sci(row.exact, 6),
+            fixed(row.rayleigh, 7),
         ]);
     }
-    debug_assert_eq!(closed.rows.len(), CLOSED_FORM_STEPS.len());
     let _ = writeln!(out, "{t}");
 }
 
@@ -81,30 +67,46 @@ fn write_rates(out: &mut String, c: &Config, rates: &[RateCheck]) {
     ));
     let _ = writeln!(
         out,
-        "Random {0} x {0} matrices with spectrum (1, r, 0.6 r, 0.36 r, ...); power iteration\n\
-         until tan(theta_t) < {1}. Measured rate = geometric-mean contraction of tan(theta_t)\n\
-         over the second half of the run.\n",
+        "Random {0} x {0} matrices. Geometric spectrum: (1, r, 0.6 r, 0.36 r, ...). Clustered:\n\
+         (1, r, 0.99 r, ..., 0.90 r, then 0.5 r, 0.3 r, ...), {1} eigenvalues just below lambda2.\n\
+         Power iteration until tan(theta_t) < {2}. Rate = geometric-mean contraction of\n\
+         tan(theta_t) over the second half of the run; \"exact\" = the same from\n\
+         tan(theta_t) = ||(c_j (lambda_j/lambda_1)^t)_(j>=2)|| / |c_1|, c = Q^T v0.\n",
         c.dim,
+        CLUSTER_SIZE - 1,
         sci(RATE_TARGET, 0)
     );
     let mut t = Table::new([
+        "spectrum",
         "lambda2/lambda1",
         "measured rate",
-        "rel. diff",
+        "exact rate",
+        "rel. diff to r",
         "steps",
         "bound on steps",
     ]);
     for r in rates {
-        let rel = (r.measured_rate - r.ratio).abs() / r.ratio;
+        let rel = (r.measured_rate - r.ratio()).abs() / r.ratio();
         t.row([
-            fixed(r.ratio, 2),
+            r.spectrum.kind().to_string(),
+            fixed(r.ratio(), 2),
             fixed(r.measured_rate, 5),
+            fixed(r.window_rate, 5),
             format!("{}%", fixed(100.0 * rel, 2)),
             (r.tangents.len() - 1).to_string(),
             r.predicted_steps.to_string(),
         ]);
     }
     let _ = writeln!(out, "{t}");
+    let mut t = Table::new(["spectrum", "t = 1", "t = 10", "t = 50", "t = 100", "t = 200"]);
+    for r in rates.iter().filter(|r| r.ratio() == 0.9) {
+        let mut row = vec![r.spectrum.kind().to_string()];
+        row.extend(
+            [1, 10, 50, 100, 200].map(|s| r.local_rate(s).map_or("-".into(), |v| fixed(v, 4))),
+        );
+        t.row(row);
+    }
+    let _ = writeln!(out, "Local rate tan(theta_(t+1)) / tan(theta_t) at r = 0.9:\n\n{t}");
 }
 
 fn write_recovery(out: &mut String, c: &Config, rec: &Recovery) {
@@ -136,22 +138,48 @@ fn write_recovery(out: &mut String, c: &Config, rec: &Recovery) {
         t.row([
             m.name.to_string(),
             values,
-            m.work.clone(),
+            work(m.work),
             m.to_reference
                 .map_or("(reference)".into(), |d| sci_or_below(d, 1e-8)),
             fixed(m.to_truth, 4),
         ]);
     }
     let _ = writeln!(out, "{t}");
-    let (predicted, measured) = rec.subspace_rate;
     let _ = writeln!(
         out,
-        "Subspace iteration residual contraction per step: {} (predicted lambda_{}/lambda_{} = {})\n",
-        fixed(measured, 3),
-        c.rank + 1,
-        c.rank,
-        fixed(predicted, 3)
+        "First-order prediction of the distance to U: {}\n",
+        fixed(rec.predicted_to_truth, 4)
     );
+    let rate = &rec.subspace_rate;
+    let mut t = Table::new(["subspace iteration rate", "value"]);
+    t.row([
+        "model: sigma^2 (1 + sqrt(D/N))^2 / spike".into(),
+        fixed(rate.model, 3),
+    ]);
+    t.row([
+        format!("sample lambda_{}/lambda_{} (asymptotic)", c.rank + 1, c.rank),
+        fixed(rate.asymptotic, 3),
+    ]);
+    t.row([
+        "sample spectrum, same window (transient)".into(),
+        fixed(rate.window, 3),
+    ]);
+    t.row(["measured (residual, second half)".into(), fixed(rate.measured, 3)]);
+    let _ = writeln!(out, "{t}");
+}
+
+fn work(w: Work) -> String {
+    let note = |converged: bool| if converged { "" } else { " (NOT converged)" };
+    match w {
+        Work::Matvecs { count, converged } => format!("{count} matvecs{}", note(converged)),
+        Work::BlockSteps {
+            steps,
+            width,
+            converged,
+        } => format!("{steps} x {width} matvecs{}", note(converged)),
+        Work::Samples(n) => format!("{n} samples"),
+        Work::Dense => "dense".into(),
+    }
 }
 
 fn write_denoising(out: &mut String, c: &Config, rows: &[Denoising]) {
@@ -194,10 +222,11 @@ fn convergence_figure(rates: &[RateCheck]) -> Result<String> {
             .enumerate()
             .map(|(t, v)| (t as f64, *v))
             .collect();
-        fig = fig.with_color(format!("r = {}", r.ratio), Style::Line, i, measured);
+        let name = format!("{} r = {}", r.spectrum.kind(), r.ratio());
+        fig = fig.with_color(name, Style::Line, i, measured);
         let t_end = r.tangents.len() - 1;
         let bound = (0..=t_end)
-            .map(|t| (t as f64, r.tangents[0] * r.ratio.powi(t as i32)))
+            .map(|t| (t as f64, r.tangents[0] * r.ratio().powi(t as i32)))
             .collect();
         let label = if i == 0 {
             "dashed: bound r^t tan(theta_0)"

@@ -7,12 +7,12 @@
 //! matrix $Q_t^\top M Q_t = W \Theta W^\top$ and returns $Q_t W$, the best
 //! eigenvector estimates inside the current span.
 
-use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::operator::SymmetricOperator;
 use shared::error::{ensure_finite, ensure_nonnegative, ensure_rows, nan_max};
 use shared::linalg::{norm2, orthonormalize_columns_completing};
+use shared::symmetric::{Eigen, eigh_of_symmetric_part};
 use shared::rng::{Rng, seeded_rng};
 use shared::{Error, Result};
 
@@ -40,16 +40,11 @@ pub struct SubspaceIteration {
 /// Rayleigh–Ritz on the span of `q`: returns the Ritz values (descending), and
 /// rotates `q` and `mq = M q` in place into the Ritz basis.
 fn rayleigh_ritz(q: &mut Array2<f64>, mq: &mut Array2<f64>) -> Array1<f64> {
-    let h = q.t().dot(&*mq);
-    let b = h.nrows();
-    let small = DMatrix::from_fn(b, b, |i, j| 0.5 * (h[[i, j]] + h[[j, i]]));
-    let eig = SymmetricEigen::new(small);
-    let mut order: Vec<usize> = (0..b).collect();
-    order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
-    let w = Array2::from_shape_fn((b, b), |(i, j)| eig.eigenvectors[(i, order[j])]);
-    *q = q.dot(&w);
-    *mq = mq.dot(&w);
-    order.iter().map(|&i| eig.eigenvalues[i]).collect()
+    let h = q.t().dot(&*mq); // b × b, symmetric up to rounding
+    let Eigen { values, vectors } = eigh_of_symmetric_part(h.view());
+    *q = q.dot(&vectors);
+    *mq = mq.dot(&vectors);
+    values
 }
 // ANCHOR_END: rayleigh_ritz
 

@@ -1,7 +1,7 @@
 //! Chapter 1 checked against closed forms, nalgebra's dense eigensolver and theory.
 
 use approx::{assert_abs_diff_eq, assert_relative_eq};
-use chapter_01::experiments::{nalgebra_top, rate_check};
+use chapter_01::experiments::{Spectrum, rate_check};
 use chapter_01::power::{PowerSteps, tangent_to};
 use chapter_01::{pca, power_iteration, top_eigenpairs};
 use ndarray::{Array1, Array2, array};
@@ -9,6 +9,12 @@ use shared::data::PlantedSubspace;
 use shared::linalg::{orthogonality_error, random_orthonormal, subspace_distance};
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
+
+/// All eigenvalues (descending) and the top-`k` eigenvectors by nalgebra (via `shared::symmetric`).
+fn nalgebra_top(m: ndarray::ArrayView2<f64>, k: usize) -> shared::Result<(Vec<f64>, Array2<f64>)> {
+    let e = shared::symmetric::eigh_descending("m", m)?;
+    Ok((e.values.to_vec(), e.vectors.slice(ndarray::s![.., ..k]).to_owned()))
+}
 
 /// On diag(3,2,1) from (1,1,1)/√3: tan θ_t = √(4^t+1)/3^t and the Rayleigh
 /// quotient of v_1 is 36/14 (values from the reference's cross-check list).
@@ -157,7 +163,13 @@ fn measured_rate_matches_eigengap_ratio_within_one_percent() {
     for seed in 0..20u64 {
         let ratio = 0.3 + 0.65 * (seed as f64 / 19.0);
         let dim = 5 + (seed as usize * 7) % 60;
-        let check = rate_check(dim, ratio, seed).unwrap();
+        let check = rate_check(
+            dim,
+            Spectrum::Geometric(ratio),
+            &mut seeded_rng(seed),
+            &mut seeded_rng(seed + 100),
+        )
+        .unwrap();
         let rel = (check.measured_rate - ratio).abs() / ratio;
         assert!(
             rel < 0.01,
@@ -224,4 +236,47 @@ fn oja_rule_approaches_the_principal_subspace() {
         after < 0.2 && after < before / 5.0,
         "before {before}, after {after}"
     );
+}
+
+/// Power iteration's tangents equal the eigen-coordinate closed form
+/// $\tan\theta_t = \|(c_j (\lambda_j/\lambda_1)^t)_{j \ge 2}\| / |c_1|$ at every step,
+/// for both spectra; on the clustered spectrum the second-half rate stays
+/// measurably below $r$ (the transient), on the geometric one it equals $r$.
+#[test]
+fn tangents_follow_the_eigen_coordinate_closed_form() {
+    for spectrum in [Spectrum::Geometric(0.9), Spectrum::Clustered(0.9)] {
+        let check =
+            rate_check(50, spectrum, &mut seeded_rng(3), &mut seeded_rng(4)).unwrap();
+        assert_eq!(check.tangents.len(), check.exact_tangents.len());
+        for (t, (got, want)) in check.tangents.iter().zip(&check.exact_tangents).enumerate() {
+            assert_relative_eq!(*got, *want, max_relative = 1e-6, epsilon = 1e-13);
+            assert!(got.is_finite(), "step {t}");
+        }
+        assert!(check.tangents.len() - 1 <= check.predicted_steps);
+        let gap = (0.9 - check.measured_rate) / 0.9;
+        match spectrum {
+            Spectrum::Geometric(_) => assert!(gap.abs() < 1e-3, "geometric: {gap}"),
+            Spectrum::Clustered(_) => assert!(gap > 2e-3, "clustered: {gap}"),
+        }
+    }
+}
+
+/// The published recovery numbers, checked against independent predictions:
+/// the iterative methods agree with nalgebra, the distance to the planted basis
+/// matches first-order perturbation theory, and subspace iteration's measured
+/// rate matches the transient-aware prediction from the sample spectrum (and
+/// the asymptotic sample ratio bounds it from above).
+#[test]
+fn published_recovery_numbers_match_their_predictions() {
+    let results = chapter_01::run_all(&chapter_01::Config::default()).unwrap();
+    let rec = &results.recovery;
+    for m in &rec.methods[..2] {
+        assert!(m.to_reference.unwrap() < 1e-8, "{}", m.name);
+    }
+    let reference = rec.methods.last().unwrap();
+    assert_relative_eq!(reference.to_truth, rec.predicted_to_truth, max_relative = 0.2);
+    let rate = rec.subspace_rate;
+    assert_relative_eq!(rate.measured, rate.window, max_relative = 0.05);
+    assert!(rate.measured < rate.asymptotic);
+    assert_relative_eq!(rate.asymptotic, rate.model, max_relative = 0.15);
 }

@@ -3,21 +3,15 @@
 use approx::assert_abs_diff_eq;
 use chapter_01::subspace::subspace_iteration;
 use chapter_01::{Error, pca, top_eigenpairs};
-use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, array};
 use shared::linalg::{orthogonality_error, subspace_distance};
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
 
-/// Top `k` eigenpairs by nalgebra's dense solver (descending).
+/// Top `k` eigenpairs by nalgebra's dense solver (descending, via `shared::symmetric`).
 fn dense_top(m: ArrayView2<f64>, k: usize) -> (Array1<f64>, Array2<f64>) {
-    let d = m.nrows();
-    let eig = SymmetricEigen::new(DMatrix::from_fn(d, d, |i, j| m[[i, j]]));
-    let mut order: Vec<usize> = (0..d).collect();
-    order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
-    let values = order[..k].iter().map(|&i| eig.eigenvalues[i]).collect();
-    let vectors = Array2::from_shape_fn((d, k), |(r, c)| eig.eigenvectors[(r, order[c])]);
-    (values, vectors)
+    let e = shared::symmetric::eigh_descending("m", m).unwrap();
+    (e.values.slice(ndarray::s![..k]).to_owned(), e.vectors.slice(ndarray::s![.., ..k]).to_owned())
 }
 
 #[test]
