@@ -4,60 +4,44 @@ use ndarray::{Array2, ArrayView2, array};
 use rand::RngExt;
 
 use crate::dictionary::{DictionaryOptions, DictionaryStep, learn_dictionary, normalize_columns};
-use crate::lasso::{checked_lasso_objective, kkt_residual, polish, support};
+use crate::lasso::{certified_solution, support};
+use crate::layer::relu_network;
 use crate::lista::{Lista, relative_error, train};
-use crate::solvers::{SolverOptions, fista, ista};
+use crate::msp::{MspOptions, l4_objective, msp, signed_permutation_error};
+use crate::solvers::{SolverOptions, fista, fista_nonnegative, ista};
 use shared::cli::ensure_in_range;
+use shared::linalg::random_orthonormal;
 use shared::rng::{Rng, gaussian_matrix};
-use shared::{Error, Result, seeded_rng};
+use shared::{Error, Result};
 
-/// Settings of the compressed-sensing experiment (the others use fixed sizes).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// Measurements per signal `m` (rows of A).
-    pub measurements: usize,
-    /// Dictionary size `n` (columns of A).
-    pub atoms: usize,
-    /// Nonzeros per true code.
-    pub sparsity: usize,
-    /// Number of signals `N`.
-    pub signals: usize,
-    /// LASSO weight λ.
-    pub lambda: f64,
-    /// Measurement noise σ.
-    pub noise: f64,
-    /// Seed of every random draw.
-    pub seed: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            measurements: 64,
-            atoms: 256,
-            sparsity: 8,
-            signals: 20,
-            lambda: 0.05,
-            noise: 0.01,
-            seed: 0,
-        }
+shared::parameters! {
+    /// Settings of the compressed-sensing experiment (the others use fixed sizes).
+    pub struct Config {
+        /// Measurements per signal m (rows of A).
+        measurements: usize = 64, range(2, 4096);
+        /// Dictionary size n (columns of A).
+        atoms: usize = 256, range(2, 1024);
+        /// Nonzeros per true code (at most n).
+        sparsity: usize = 8, range(1, 1024);
+        /// Number of signals N.
+        signals: usize = 20, range(1, 2000);
+        /// LASSO weight lambda.
+        lambda: f64 = 0.05, range(1e-6, 10.0);
+        /// Measurement noise sigma.
+        noise: f64 = 0.01, range(0.0, 1.0);
+        /// Seed of every random draw (each experiment has its own stream).
+        seed: u64 = 0;
     }
 }
 
 impl Config {
-    /// Checks every field before any arithmetic.
+    /// Checks every field (its declared range, then sparsity <= atoms and the work budget).
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] naming the flag.
     pub fn validate(&self) -> Result<()> {
-        ensure_in_range("--measurements", self.measurements, 2, 4096)?;
-        ensure_in_range("--atoms", self.atoms, 2, 1024)?;
+        self.check_ranges()?;
         ensure_in_range("--sparsity", self.sparsity, 1, self.atoms)?;
-        ensure_in_range("--signals", self.signals, 1, 2000)?;
-        for (name, v) in [("--lambda", self.lambda), ("--noise", self.noise)] {
-            if !v.is_finite() {
-                return Err(Error::out_of_range(name, "a finite number", v));
-            }
-        }
-        ensure_in_range("--lambda", self.lambda, 1e-6, 10.0)?;
-        ensure_in_range("--noise", self.noise, 0.0, 1.0)?;
         // One FISTA iteration costs about n (n + m) N multiply-adds; the
         // reference solve may take tens of thousands of them.
         let (n, m, count) = (
@@ -70,9 +54,77 @@ impl Config {
             n * (n + m) * count,
             2e8,
             "--atoms, --measurements, --signals",
-        )?;
-        Ok(())
+        )
     }
+}
+
+/// The chapter's random streams, one per experiment ([`shared::rng::stream_rng`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Stream {
+    /// Compressed sensing.
+    Sensing = 1,
+    /// Dictionary learning by alternating minimization.
+    Dictionary = 2,
+    /// LISTA.
+    Unrolled = 3,
+    /// Complete dictionary learning by MSP.
+    Msp = 4,
+    /// Nonnegative ISTA as ReLU layers.
+    Relu = 5,
+}
+
+impl Stream {
+    /// The generator of this stream under `seed`.
+    pub fn rng(self, seed: u64) -> Rng {
+        shared::rng::stream_rng(seed, self as u64)
+    }
+}
+
+/// One number per solver, always in the order ISTA, FISTA.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PerSolver<T> {
+    /// ISTA's.
+    pub ista: T,
+    /// FISTA's.
+    pub fista: T,
+}
+
+/// Everything the chapter measured, with the configuration it used.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The configuration of the run.
+    pub config: Config,
+    /// Experiment 1.
+    pub tiny: TinyInstance,
+    /// Experiment 2.
+    pub sensing: Sensing,
+    /// Experiment 3: one entry per outer iteration.
+    pub dictionary: Vec<DictionaryStep>,
+    /// Experiment 4.
+    pub complete: CompleteDictionary,
+    /// Experiment 5.
+    pub unrolled: Unrolled,
+    /// Experiment 6.
+    pub relu: Vec<ReluRow>,
+}
+
+/// Runs every experiment of the chapter for `config`.
+///
+/// # Errors
+/// Invalid `config` (see [`Config::validate`]), or an experiment's error.
+pub fn run_all(config: &Config) -> Result<Results> {
+    config.validate()?;
+    let seed = config.seed;
+    Ok(Results {
+        config: config.clone(),
+        tiny: tiny_instance()?,
+        sensing: sensing(config)?,
+        dictionary: dictionary(&mut Stream::Dictionary.rng(seed))?,
+        complete: complete_dictionary(&mut Stream::Msp.rng(seed))?,
+        unrolled: unrolled(&mut Stream::Unrolled.rng(seed))?,
+        relu: relu_layers(&mut Stream::Relu.rng(seed))?,
+    })
 }
 
 /// A `m × n` Gaussian matrix with unit-norm columns.
@@ -113,25 +165,32 @@ pub fn sparse_codes(rng: &mut Rng, n: usize, k: usize, count: usize) -> Result<A
 /// $x_k = (2(1 - 0.75^k), 1/4)$.
 #[derive(Debug, Clone)]
 pub struct TinyInstance {
+    /// One row per step of [`TINY_STEPS`].
     pub rows: Vec<TinyRow>,
+    /// $L$ as computed by the solver (4 exactly).
     pub lipschitz: f64,
 }
 
 /// One iteration count of the tiny instance.
 #[derive(Debug, Clone)]
 pub struct TinyRow {
+    /// Iteration $k$.
     pub k: usize,
-    /// ISTA's iterate and the closed form $(2(1 - 0.75^k), 1/4)$.
+    /// ISTA's iterate.
     pub ista_x: [f64; 2],
+    /// The closed form $(2(1 - 0.75^k), 1/4)$.
     pub closed_form: [f64; 2],
     /// $F(x_k)$ for ISTA and FISTA.
-    pub ista_f: f64,
-    pub fista_f: f64,
+    pub objective: PerSolver<f64>,
 }
 
 /// Iterations shown for the tiny instance.
 pub const TINY_STEPS: [usize; 6] = [1, 2, 3, 5, 10, 50];
 
+/// Runs ISTA and FISTA on the tiny instance for each of [`TINY_STEPS`].
+///
+/// # Errors
+/// None in practice (the input is fixed); kept fallible like every experiment.
 pub fn tiny_instance() -> Result<TinyInstance> {
     let a = array![[1.0, 0.0], [0.0, 2.0]];
     let y = array![[3.0], [1.0]];
@@ -150,8 +209,10 @@ pub fn tiny_instance() -> Result<TinyInstance> {
             k,
             ista_x: [is.x[[0, 0]], is.x[[1, 0]]],
             closed_form: closed,
-            ista_f: is.objective[k],
-            fista_f: fi.objective[k],
+            objective: PerSolver {
+                ista: is.objective[k],
+                fista: fi.objective[k],
+            },
         });
     }
     Ok(TinyInstance { rows, lipschitz })
@@ -160,76 +221,97 @@ pub fn tiny_instance() -> Result<TinyInstance> {
 /// Compressed sensing: gaps of ISTA and FISTA against their bounds.
 #[derive(Debug, Clone)]
 pub struct Sensing {
+    /// $L = \|A\|_2^2$.
     pub lipschitz: f64,
-    /// $F^\star$, from FISTA polished on its support ([`crate::lasso::polish`]).
+    /// $F^\star$, from [`certified_solution`].
     pub optimum: f64,
     /// $\|x_0 - x^\star\|_F^2$ with $x_0 = 0$.
     pub distance_sq: f64,
-    /// $F(x_k) - F^\star$ for $k = 0..$ [`SENSING_ITERS`].
-    pub ista_gap: Vec<f64>,
-    pub fista_gap: Vec<f64>,
+    /// $F(x_k) - F^\star$ for $k = 0..=$ [`SENSING_ITERS`].
+    pub gaps: PerSolver<Vec<f64>>,
     /// Whether every iterate was within its bound.
-    pub ista_bound_holds: bool,
-    pub fista_bound_holds: bool,
+    pub bound_holds: PerSolver<bool>,
     /// Fraction of signals whose LASSO support equals the true support.
     pub support_recovered: f64,
     /// Fraction of true nonzeros that are nonzero in the LASSO solution.
     pub support_recall: f64,
     /// KKT residual of the reference solution.
     pub kkt: f64,
-    /// Iterations FISTA and ISTA took to reach relative gap 1e-6.
-    pub iters_to_1e6: (Option<usize>, Option<usize>),
+    /// Iterations to reach relative gap 1e-6 (`None`: not within [`SENSING_ITERS`]).
+    pub iters_to_1e6: PerSolver<Option<usize>>,
 }
 
+impl Sensing {
+    /// The constants of the two rates, $C_{\rm ISTA} = L\|x_0 - x^\star\|^2/2$ and
+    /// $C_{\rm FISTA} = 2L\|x_0 - x^\star\|^2$: the bounds are $C/k$ and $C/(k+1)^2$.
+    pub fn constants(&self) -> PerSolver<f64> {
+        PerSolver {
+            ista: self.lipschitz * self.distance_sq / 2.0,
+            fista: 2.0 * self.lipschitz * self.distance_sq,
+        }
+    }
+
+    /// The gaps scaled by their rates, $k\,(F(x_k) - F^\star)$ for ISTA and
+    /// $(k+1)^2 (F(x_k) - F^\star)$ for FISTA: the theorems say these stay below
+    /// [`Sensing::constants`] for every $k \ge 1$.
+    pub fn scaled_gaps(&self, k: usize) -> PerSolver<f64> {
+        let kf = k as f64;
+        PerSolver {
+            ista: kf * self.gaps.ista[k],
+            fista: (kf + 1.0).powi(2) * self.gaps.fista[k],
+        }
+    }
+}
+
+/// Iterations of the fixed-length ISTA and FISTA runs.
 pub const SENSING_ITERS: usize = 2000;
 
 /// ISTA's bound $L\|x_0 - x^\star\|^2/(2k)$ and FISTA's $2L\|x_0 - x^\star\|^2/(k+1)^2$.
-pub fn bounds(lipschitz: f64, distance_sq: f64, k: usize) -> (f64, f64) {
+pub fn bounds(lipschitz: f64, distance_sq: f64, k: usize) -> PerSolver<f64> {
     let k = k as f64;
-    (
-        lipschitz * distance_sq / (2.0 * k),
-        2.0 * lipschitz * distance_sq / ((k + 1.0) * (k + 1.0)),
-    )
+    PerSolver {
+        ista: lipschitz * distance_sq / (2.0 * k),
+        fista: 2.0 * lipschitz * distance_sq / ((k + 1.0) * (k + 1.0)),
+    }
 }
 
 // ANCHOR: sensing
+/// Compressed sensing: a Gaussian $A$, sparse codes, noisy measurements; ISTA
+/// and FISTA for [`SENSING_ITERS`] steps against the certified optimum.
+///
+/// # Errors
+/// An invalid `c`, or a solver error.
 pub fn sensing(c: &Config) -> Result<Sensing> {
     c.validate()?;
-    let mut rng = seeded_rng(c.seed);
+    let mut rng = Stream::Sensing.rng(c.seed);
     let a = unit_column_matrix(&mut rng, c.measurements, c.atoms);
     let truth = sparse_codes(&mut rng, c.atoms, c.sparsity, c.signals)?;
     let y = a.dot(&truth) + gaussian_matrix(&mut rng, c.measurements, c.signals) * c.noise;
-    let rough = fista(
-        a.view(),
-        y.view(),
-        c.lambda,
-        &SolverOptions {
-            max_iters: 100_000,
-            tol: 1e-10,
-        },
-    )?;
-    let x_star = polish(a.view(), y.view(), rough.x.view(), c.lambda)?;
-    let optimum = checked_lasso_objective(a.view(), y.view(), x_star.view(), c.lambda)?;
+    let reference = certified_solution(a.view(), y.view(), c.lambda)?;
     let fixed = SolverOptions {
         max_iters: SENSING_ITERS,
         tol: 0.0,
     };
-    let gaps = |s: crate::Solution| full_history(&s.objective, SENSING_ITERS, optimum);
-    let ista_gap = gaps(ista(a.view(), y.view(), c.lambda, &fixed)?);
-    let fista_gap = gaps(fista(a.view(), y.view(), c.lambda, &fixed)?);
+    let history = |s: crate::Solution| full_history(&s.objective, SENSING_ITERS, reference.objective);
+    let gaps = PerSolver {
+        ista: history(ista(a.view(), y.view(), c.lambda, &fixed)?),
+        fista: history(fista(a.view(), y.view(), c.lambda, &fixed)?),
+    };
+    // --snip--
     // ANCHOR_END: sensing
-    let distance_sq = x_star.iter().map(|v| v * v).sum::<f64>();
-    let l = rough.lipschitz;
+    let optimum = reference.objective;
+    let distance_sq = reference.x.iter().map(|v| v * v).sum::<f64>();
+    let l = reference.lipschitz;
     // Allow for F* itself being accurate only to rounding.
     let slack = 1e-12 * optimum.abs();
-    let holds = |gap: &[f64], which: usize| {
-        gap.iter().enumerate().skip(1).all(|(k, g)| {
-            let (bi, bf) = bounds(l, distance_sq, k);
-            *g <= [bi, bf][which] + slack
-        })
+    let holds = |gap: &[f64], bound: fn(&PerSolver<f64>) -> f64| {
+        gap.iter()
+            .enumerate()
+            .skip(1)
+            .all(|(k, g)| *g <= bound(&bounds(l, distance_sq, k)) + slack)
     };
     let first_below = |gap: &[f64]| gap.iter().position(|g| *g <= 1e-6 * optimum);
-    let found = support(x_star.view(), 0.0);
+    let found = support(reference.x.view(), 0.0);
     let wanted = support(truth.view(), 0.0);
     let matches = (0..c.signals)
         .filter(|&j| found.column(j) == wanted.column(j))
@@ -242,14 +324,18 @@ pub fn sensing(c: &Config) -> Result<Sensing> {
         lipschitz: l,
         optimum,
         distance_sq,
-        ista_bound_holds: holds(&ista_gap, 0),
-        fista_bound_holds: holds(&fista_gap, 1),
-        iters_to_1e6: (first_below(&fista_gap), first_below(&ista_gap)),
-        ista_gap,
-        fista_gap,
+        bound_holds: PerSolver {
+            ista: holds(&gaps.ista, |b| b.ista),
+            fista: holds(&gaps.fista, |b| b.fista),
+        },
+        iters_to_1e6: PerSolver {
+            ista: first_below(&gaps.ista),
+            fista: first_below(&gaps.fista),
+        },
+        gaps,
         support_recovered: matches as f64 / c.signals as f64,
         support_recall: hits as f64 / true_count as f64,
-        kkt: kkt_residual(a.view(), y.view(), x_star.view(), c.lambda)?,
+        kkt: reference.kkt,
     })
 }
 
@@ -263,12 +349,17 @@ fn full_history(objective: &[f64], iters: usize, optimum: f64) -> Vec<f64> {
         .collect()
 }
 
-/// Sizes of the dictionary-learning experiment.
+/// Signal dimension of the dictionary-learning experiment.
 pub const DICT_M: usize = 20;
+/// Atoms of the planted dictionary.
 pub const DICT_N: usize = 30;
+/// Nonzeros per planted code.
 pub const DICT_SPARSITY: usize = 3;
+/// Number of signals.
 pub const DICT_SIGNALS: usize = 1500;
+/// Noise standard deviation.
 pub const DICT_NOISE: f64 = 0.01;
+/// The learner's settings.
 pub const DICT_OPTIONS: DictionaryOptions = DictionaryOptions {
     atoms: DICT_N,
     lambda: 0.1,
@@ -281,25 +372,36 @@ pub const DICT_OPTIONS: DictionaryOptions = DictionaryOptions {
 };
 
 // ANCHOR: dictionary_experiment
-pub fn dictionary(seed: u64) -> Result<Vec<DictionaryStep>> {
-    let mut rng = seeded_rng(seed.wrapping_add(1));
-    let truth = unit_column_matrix(&mut rng, DICT_M, DICT_N);
-    let codes = sparse_codes(&mut rng, DICT_N, DICT_SPARSITY, DICT_SIGNALS)?;
-    let y = truth.dot(&codes) + gaussian_matrix(&mut rng, DICT_M, DICT_SIGNALS) * DICT_NOISE;
-    let learned = learn_dictionary(y.view(), &DICT_OPTIONS, &mut rng, Some(truth.view()))?;
+/// Learns a dictionary from signals of a planted one and tracks the recovery.
+///
+/// # Errors
+/// A learner error.
+pub fn dictionary(rng: &mut Rng) -> Result<Vec<DictionaryStep>> {
+    let truth = unit_column_matrix(rng, DICT_M, DICT_N);
+    let codes = sparse_codes(rng, DICT_N, DICT_SPARSITY, DICT_SIGNALS)?;
+    let y = truth.dot(&codes) + gaussian_matrix(rng, DICT_M, DICT_SIGNALS) * DICT_NOISE;
+    let learned = learn_dictionary(y.view(), &DICT_OPTIONS, rng, Some(truth.view()))?;
     Ok(learned.history)
 }
 // ANCHOR_END: dictionary_experiment
 
-/// Sizes of the LISTA experiment.
+/// Signal dimension of the LISTA experiment.
 pub const LISTA_M: usize = 20;
+/// Atoms.
 pub const LISTA_N: usize = 40;
+/// Nonzeros per code.
 pub const LISTA_SPARSITY: usize = 3;
+/// Training signals.
 pub const LISTA_TRAIN: usize = 500;
+/// Test signals.
 pub const LISTA_TEST: usize = 500;
+/// LASSO weight of the targets.
 pub const LISTA_LAMBDA: f64 = 0.1;
+/// Depths of the trained networks.
 pub const LISTA_DEPTHS: [usize; 3] = [1, 2, 4];
+/// Gradient steps of training.
 pub const LISTA_STEPS: usize = 400;
+/// Learning rate.
 pub const LISTA_LR: f64 = 0.05;
 /// ISTA is followed for this many iterations.
 pub const ISTA_ITERS: usize = 300;
@@ -309,8 +411,21 @@ pub const ISTA_ITERS: usize = 300;
 pub struct Unrolled {
     /// Test error $\|X_k - X^\star\|^2/\|X^\star\|^2$ of ISTA after $k = 1..$ [`ISTA_ITERS`].
     pub ista_error: Vec<f64>,
-    /// `(depth, training loss before, after, test error)` of each trained network.
-    pub lista: Vec<(usize, f64, f64, f64)>,
+    /// One row per trained network.
+    pub lista: Vec<ListaRow>,
+}
+
+/// A trained LISTA network's numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListaRow {
+    /// Number of layers $T$.
+    pub depth: usize,
+    /// Training loss at initialization ($T$ steps of ISTA).
+    pub loss_before: f64,
+    /// Training loss after training.
+    pub loss_after: f64,
+    /// Relative error on the test signals.
+    pub test_error: f64,
 }
 
 impl Unrolled {
@@ -324,18 +439,17 @@ impl Unrolled {
 }
 
 // ANCHOR: unrolled_experiment
-pub fn unrolled(seed: u64) -> Result<Unrolled> {
-    let mut rng = seeded_rng(seed.wrapping_add(2));
-    let a = unit_column_matrix(&mut rng, LISTA_M, LISTA_N);
+/// Trains LISTA networks of several depths to output LASSO solutions and
+/// compares them with ISTA run for as many iterations.
+///
+/// # Errors
+/// A solver or training error.
+pub fn unrolled(rng: &mut Rng) -> Result<Unrolled> {
+    let a = unit_column_matrix(rng, LISTA_M, LISTA_N);
     let mut signals = |count| {
-        let y = a.dot(&sparse_codes(&mut rng, LISTA_N, LISTA_SPARSITY, count)?);
-        let options = SolverOptions {
-            max_iters: 100_000,
-            tol: 1e-10,
-        };
-        let rough = fista(a.view(), y.view(), LISTA_LAMBDA, &options)?;
-        let target = polish(a.view(), y.view(), rough.x.view(), LISTA_LAMBDA)?;
-        Ok::<_, shared::Error>((y, target, rough.lipschitz))
+        let y = a.dot(&sparse_codes(rng, LISTA_N, LISTA_SPARSITY, count)?);
+        let target = certified_solution(a.view(), y.view(), LISTA_LAMBDA)?;
+        Ok::<_, shared::Error>((y, target.x, target.lipschitz))
     };
     let (y_train, train_target, l) = signals(LISTA_TRAIN)?;
     let (y_test, test_target, _) = signals(LISTA_TEST)?;
@@ -352,7 +466,12 @@ pub fn unrolled(seed: u64) -> Result<Unrolled> {
         )?;
         let after = net.loss(y_train.view(), train_target.view())?;
         let test = relative_error(net.forward(y_test.view())?.view(), test_target.view())?;
-        lista.push((depth, losses[0], after, test));
+        lista.push(ListaRow {
+            depth,
+            loss_before: losses[0],
+            loss_after: after,
+            test_error: test,
+        });
     }
     Ok(Unrolled { ista_error, lista })
 }
@@ -375,3 +494,122 @@ fn ista_errors(
     }
     Ok(errors)
 }
+
+/// Dimension $n$ of the complete (orthogonal) dictionary.
+pub const MSP_N: usize = 30;
+/// Number of signals.
+pub const MSP_SIGNALS: usize = 10_000;
+/// Probability $\theta$ that a code entry is nonzero (Bernoulli–Gaussian codes).
+pub const MSP_THETA: f64 = 0.3;
+/// MSP's settings.
+pub const MSP_OPTIONS: MspOptions = MspOptions {
+    max_iters: 200,
+    tol: 1e-10,
+};
+
+/// Complete dictionary learning by MSP on a planted orthogonal dictionary.
+#[derive(Debug, Clone)]
+pub struct CompleteDictionary {
+    /// $\|A_k Y\|_4^4 / (3\theta n N)$ for $k = 0, 1, \dots$: about $\theta$ for a random
+    /// rotation, about 1 at the truth (Gaussian fourth moments).
+    pub normalized_objective: Vec<f64>,
+    /// [`crate::msp::signed_permutation_error`] of $A_k D_o$ for each $k$.
+    pub error: Vec<f64>,
+    /// The normalized objective at the truth, $A = D_o^\top$ ($\|X\|_4^4 / (3\theta n N)$).
+    pub truth_objective: f64,
+    /// Whether MSP met its tolerance.
+    pub converged: bool,
+    /// Atoms recovered: rows of $A D_o$ with an entry above 0.99 in magnitude.
+    pub recovered: usize,
+}
+
+// ANCHOR: complete_dictionary
+/// Signals $Y = D_o X$ with a Haar-random orthogonal $D_o$ and Bernoulli($\theta$)–Gaussian
+/// $X$; MSP from a random rotation, tracking objective and recovery at every step.
+///
+/// # Errors
+/// An MSP error.
+pub fn complete_dictionary(rng: &mut Rng) -> Result<CompleteDictionary> {
+    let truth = random_orthonormal(rng, MSP_N, MSP_N);
+    let mut codes = gaussian_matrix(rng, MSP_N, MSP_SIGNALS);
+    codes.mapv_inplace(|v| if rand::RngExt::random::<f64>(rng) < MSP_THETA { v } else { 0.0 });
+    let y = truth.dot(&codes);
+    let scale = 3.0 * MSP_THETA * (MSP_N * MSP_SIGNALS) as f64;
+    let learned = msp(y.view(), &MSP_OPTIONS, rng)?;
+    let error = learned
+        .iterates
+        .iter()
+        .map(|a| signed_permutation_error(a.dot(&truth).view()))
+        .collect();
+    // --snip--
+    // ANCHOR_END: complete_dictionary
+    let recovered = a_recovered(learned.rotation.dot(&truth).view());
+    Ok(CompleteDictionary {
+        normalized_objective: learned.objective.iter().map(|f| f / scale).collect(),
+        error,
+        truth_objective: l4_objective(truth.t(), y.view()) / scale,
+        converged: learned.converged,
+        recovered,
+    })
+}
+
+/// Rows of `m` with an entry above 0.99 in magnitude.
+fn a_recovered(m: ArrayView2<f64>) -> usize {
+    m.rows()
+        .into_iter()
+        .filter(|r| r.iter().any(|v| v.abs() > 0.99))
+        .count()
+}
+
+/// Sizes of the ReLU-layer experiment: an `m × n` dictionary, `N` signals.
+pub const RELU_M: usize = 40;
+/// Atoms.
+pub const RELU_N: usize = 20;
+/// Signals.
+pub const RELU_SIGNALS: usize = 50;
+/// LASSO weight.
+pub const RELU_LAMBDA: f64 = 0.05;
+/// Depths shown.
+pub const RELU_DEPTHS: [usize; 5] = [1, 10, 100, 1000, 3000];
+
+/// How close `T` ReLU layers get to the nonnegative LASSO solution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReluRow {
+    /// Number of layers $T$.
+    pub layers: usize,
+    /// $\|Z_T - Z^\star\|_F / \|Z^\star\|_F$ with $Z^\star$ from [`crate::fista_nonnegative`].
+    pub relative_distance: f64,
+    /// Fraction of negative entries in the output (always 0: the ReLU).
+    pub negative_fraction: f64,
+}
+
+// ANCHOR: relu_experiment
+/// Nonnegative codes $Z \ge 0$ of signals from a random dictionary, computed by
+/// stacking ReLU layers with $\eta = 1/L$, against FISTA's nonnegative solution.
+///
+/// # Errors
+/// A solver error.
+pub fn relu_layers(rng: &mut Rng) -> Result<Vec<ReluRow>> {
+    let a = unit_column_matrix(rng, RELU_M, RELU_N);
+    let codes = sparse_codes(rng, RELU_N, 3, RELU_SIGNALS)?.mapv(f64::abs);
+    let y = a.dot(&codes) + gaussian_matrix(rng, RELU_M, RELU_SIGNALS) * 0.01;
+    let options = SolverOptions {
+        max_iters: 100_000,
+        tol: 1e-12,
+    };
+    let reference = fista_nonnegative(a.view(), y.view(), RELU_LAMBDA, &options)?;
+    let norm = reference.x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    RELU_DEPTHS
+        .iter()
+        .map(|&layers| {
+            let z = relu_network(a.view(), y.view(), 1.0 / reference.lipschitz, RELU_LAMBDA, layers)?;
+            let distance = (&z - &reference.x).iter().map(|v| v * v).sum::<f64>().sqrt();
+            Ok(ReluRow {
+                layers,
+                relative_distance: distance / norm,
+                negative_fraction: z.iter().filter(|v| **v < 0.0).count() as f64 / z.len() as f64,
+            })
+        })
+        .collect()
+}
+// ANCHOR_END: relu_experiment

@@ -8,21 +8,39 @@
 //! few ISTA steps into layers with learned weights gives a network (LISTA)
 //! that reaches in a handful of layers what ISTA needs many iterations for.
 //!
-//! Textbook: Ch. 2 §2.3 (sparse coding, dictionary learning, LISTA) and
+//! Two more faces of sparsity close the chapter: complete dictionary learning
+//! by $\ell^4$ maximization over the orthogonal group (MSP, a generalized power
+//! iteration), and nonnegative ISTA written as a ReLU layer (chapter 5's CRATE
+//! block).
+//!
+//! Textbook: Ch. 2 §2.3 (sparse coding, dictionary learning, LISTA), Ch. 2's
+//! complete dictionary learning (MSP), and
 //! App. A §A.1.3 (proximal gradient). Builds on chapter 1: the step size
 //! $1/L$ uses $L = \|A\|_2^2$ from [`chapter_01::power_iteration`].
 //! Conventions: signals are the columns of `y` (`m × N`), codes the columns of `x` (`n × N`).
 
+pub mod batched;
 pub mod dictionary;
 pub mod experiments;
 pub mod lasso;
+pub mod layer;
 pub mod lista;
+pub mod msp;
 pub mod report;
 pub mod solvers;
 
-pub use experiments::Config;
-pub use lasso::{kkt_residual, lasso_objective, nonnegative_soft_threshold, soft_threshold};
-pub use report::run;
+pub use experiments::{Config, Results, run_all};
+pub use layer::relu_layer;
+pub use lasso::{certified_solution, kkt_residual, lasso_objective, nonnegative_soft_threshold, soft_threshold};
 pub use shared::Error;
 pub use shared::Output;
 pub use solvers::{Solution, SolverOptions, fista, fista_nonnegative, ista, ista_book_convention};
+
+/// Runs the chapter for `config` and renders its report and figures (what
+/// `cargo run -p chapter-02` prints): [`run_all`] then [`report::render`].
+///
+/// # Errors
+/// As [`run_all`] and [`report::render`].
+pub fn run(config: &Config) -> shared::Result<Output> {
+    report::render(&run_all(config)?)
+}

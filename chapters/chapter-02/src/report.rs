@@ -4,36 +4,36 @@ use std::fmt::Write;
 
 use crate::dictionary::DictionaryStep;
 use crate::experiments::{
-    self, Config, DICT_M, DICT_N, DICT_OPTIONS, DICT_SIGNALS, DICT_SPARSITY, ISTA_ITERS, LISTA_M,
-    LISTA_N, LISTA_STEPS, LISTA_TEST, LISTA_TRAIN, SENSING_ITERS, Sensing, TinyInstance, Unrolled,
-    bounds,
+    CompleteDictionary, Config, DICT_M, DICT_N, DICT_OPTIONS, DICT_SIGNALS, DICT_SPARSITY,
+    ISTA_ITERS, LISTA_M, LISTA_N, LISTA_STEPS, LISTA_TEST, LISTA_TRAIN, MSP_N, MSP_SIGNALS,
+    MSP_THETA, RELU_LAMBDA, RELU_M, RELU_N, RELU_SIGNALS, ReluRow, Results, SENSING_ITERS,
+    Sensing, TinyInstance, Unrolled, bounds,
 };
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading, sci, sci_or_below};
 use shared::{Output, Result};
 
-/// Runs every experiment of the chapter for `config`.
+/// Renders the chapter's results: the report text and the SVG figures.
 ///
 /// # Errors
-/// Invalid `config` (see [`Config::validate`]).
-pub fn run(config: &Config) -> Result<Output> {
-    config.validate()?;
-    let tiny = experiments::tiny_instance()?;
-    let sensing = experiments::sensing(config)?;
-    let dictionary = experiments::dictionary(config.seed)?;
-    let unrolled = experiments::unrolled(config.seed)?;
+/// A figure that cannot be drawn.
+pub fn render(results: &Results) -> Result<Output> {
     let mut report = String::new();
-    write_tiny(&mut report, &tiny);
-    write_sensing(&mut report, config, &sensing);
-    write_dictionary(&mut report, &dictionary);
-    write_unrolled(&mut report, &unrolled);
+    write_tiny(&mut report, &results.tiny);
+    write_sensing(&mut report, &results.config, &results.sensing);
+    write_dictionary(&mut report, &results.dictionary);
+    write_complete(&mut report, &results.complete);
+    write_unrolled(&mut report, &results.unrolled);
+    write_relu(&mut report, &results.relu);
     let figures = vec![
-        ("fista_vs_ista.svg".to_string(), sensing_figure(&sensing)?),
+        ("fista_vs_ista.svg".to_string(), sensing_figure(&results.sensing)?),
+        ("scaled_gaps.svg".to_string(), scaled_gap_figure(&results.sensing)?),
         (
             "dictionary_recovery.svg".to_string(),
-            dictionary_figure(&dictionary)?,
+            dictionary_figure(&results.dictionary)?,
         ),
-        ("unrolled_ista.svg".to_string(), unrolled_figure(&unrolled)?),
+        ("msp.svg".to_string(), msp_figure(&results.complete)?),
+        ("unrolled_ista.svg".to_string(), unrolled_figure(&results.unrolled)?),
     ];
     Ok(Output { report, figures })
 }
@@ -63,8 +63,8 @@ fn write_tiny(out: &mut String, tiny: &TinyInstance) {
             r.k.to_string(),
             pair(&r.ista_x),
             pair(&r.closed_form),
-            fixed(r.ista_f, 7),
-            fixed(r.fista_f, 7),
+            fixed(r.objective.ista, 7),
+            fixed(r.objective.fista, 7),
         ]);
     }
     let _ = writeln!(out, "{t}");
@@ -88,21 +88,29 @@ fn write_sensing(out: &mut String, c: &Config, s: &Sensing) {
         fixed(s.optimum, 6),
         fixed(s.distance_sq, 4),
     );
+    let constants = s.constants();
+    let _ = writeln!(
+        out,
+        "The theorems bound k (F(x_k) - F*) by C_ISTA = L d^2/2 = {} and (k+1)^2 (F(x_k) - F*)\n\
+         by C_FISTA = 2 L d^2 = {}, with d = ||x0 - x*||. The scaled gaps show the rates themselves:\n",
+        sci(constants.ista, 3),
+        sci(constants.fista, 3),
+    );
     let mut t = Table::new([
         "k",
         "ISTA gap",
-        "L d^2/(2k)",
+        "k gap / C_ISTA",
         "FISTA gap",
-        "2 L d^2/(k+1)^2",
+        "(k+1)^2 gap / C_FISTA",
     ]);
-    for k in [1, 10, 100, 1000] {
-        let (bi, bf) = bounds(s.lipschitz, s.distance_sq, k);
+    for k in [1, 10, 30, 100, 300, 1000] {
+        let scaled = s.scaled_gaps(k);
         t.row([
             k.to_string(),
-            gap(s.ista_gap[k], s.optimum),
-            sci(bi, 2),
-            gap(s.fista_gap[k], s.optimum),
-            sci(bf, 2),
+            gap(s.gaps.ista[k], s.optimum),
+            fixed(scaled.ista / constants.ista, 4),
+            gap(s.gaps.fista[k], s.optimum),
+            fixed(scaled.fista / constants.fista, 4),
         ]);
     }
     let _ = writeln!(out, "{t}");
@@ -111,13 +119,13 @@ fn write_sensing(out: &mut String, c: &Config, s: &Sensing) {
     let _ = writeln!(
         out,
         "Bound holds at every k <= {SENSING_ITERS}: ISTA {}, FISTA {}.\n\
-         Iterations to relative gap 1e-6: FISTA {}, ISTA {}.\n\
+         Iterations to relative gap 1e-6: ISTA {}, FISTA {}.\n\
          True nonzeros found by the LASSO: {}%; signals whose support is exactly the true one: {}%.\n\
          KKT residual of x*: {}.\n",
-        yes(s.ista_bound_holds),
-        yes(s.fista_bound_holds),
-        iters(s.iters_to_1e6.0),
-        iters(s.iters_to_1e6.1),
+        yes(s.bound_holds.ista),
+        yes(s.bound_holds.fista),
+        iters(s.iters_to_1e6.ista),
+        iters(s.iters_to_1e6.fista),
         fixed(100.0 * s.support_recall, 1),
         fixed(100.0 * s.support_recovered, 0),
         sci_or_below(s.kkt, 1e-12),
@@ -164,8 +172,66 @@ fn write_dictionary(out: &mut String, history: &[DictionaryStep]) {
     let _ = writeln!(out, "{t}");
 }
 
+fn write_complete(out: &mut String, c: &CompleteDictionary) {
+    out.push_str(&heading(
+        "4. Complete dictionary learning: l4 maximization over O(n) (MSP)",
+    ));
+    let _ = writeln!(
+        out,
+        "Y = D X, D a random {MSP_N} x {MSP_N} rotation, X Bernoulli({MSP_THETA})-Gaussian, {MSP_SIGNALS} signals.\n\
+         A <- polar((A Y)^3 Y^T) from a random rotation. Objective ||A Y||_4^4 / (3 theta n N):\n\
+         about theta = {MSP_THETA} at a random rotation, about 1 at the truth. Error = 1 - ||A D||_4^4 / n\n\
+         (0 iff A D is a signed permutation).\n"
+    );
+    let mut t = Table::new(["MSP step k", "objective", "error"]);
+    let last = c.error.len() - 1;
+    let mut steps: Vec<usize> = [0, 1, 2, 3, 5, 10, 20, 30, last]
+        .into_iter()
+        .filter(|k| *k <= last)
+        .collect();
+    steps.dedup();
+    for k in steps {
+        {
+            t.row([
+                k.to_string(),
+                fixed(c.normalized_objective[k], 4),
+                sci(c.error[k], 2),
+            ]);
+        }
+    }
+    let _ = writeln!(out, "{t}");
+    let _ = writeln!(
+        out,
+        "Objective at the truth A = D^T: {}. Steps: {}{}. Atoms recovered (|entry of A D| > 0.99): {}/{MSP_N}.\n",
+        fixed(c.truth_objective, 4),
+        last,
+        if c.converged { "" } else { " (NOT converged)" },
+        c.recovered,
+    );
+}
+
+fn write_relu(out: &mut String, rows: &[ReluRow]) {
+    out.push_str(&heading(
+        "6. Nonnegative ISTA is a stack of ReLU layers",
+    ));
+    let _ = writeln!(
+        out,
+        "A: {RELU_M} x {RELU_N}, unit-norm columns; {RELU_SIGNALS} signals with nonnegative 3-sparse codes; lambda = {RELU_LAMBDA}.\n\
+         Layer: Z <- ReLU(Z + (1/L) A^T (X - A Z) - lambda/L), from Z = 0. Reference Z*: FISTA for Z >= 0.\n"
+    );
+    let mut t = Table::new(["layers T", "||Z_T - Z*|| / ||Z*||", "negative entries"]);
+    for r in rows {
+        t.row([
+            r.layers.to_string(),
+            sci(r.relative_distance, 2),
+            fixed(r.negative_fraction, 1),
+        ]);
+    }
+    let _ = write!(out, "{t}");
+}
+
 fn write_unrolled(out: &mut String, u: &Unrolled) {
-    out.push_str(&heading("4. Unrolled ISTA (LISTA) vs ISTA"));
+    out.push_str(&heading("5. Unrolled ISTA (LISTA) vs ISTA"));
     let _ = writeln!(
         out,
         "A: {LISTA_M} x {LISTA_N}; targets are LASSO solutions; {LISTA_TRAIN} training and {LISTA_TEST} test signals.\n\
@@ -180,20 +246,20 @@ fn write_unrolled(out: &mut String, u: &Unrolled) {
         "ISTA after T",
         "ISTA iters to match",
     ]);
-    for &(depth, before, after, test) in &u.lista {
+    for row in &u.lista {
         let matched = u
-            .ista_iterations_to_reach(test)
+            .ista_iterations_to_reach(row.test_error)
             .map_or(format!("> {ISTA_ITERS}"), |k| k.to_string());
         t.row([
-            depth.to_string(),
-            fixed(before, 5),
-            fixed(after, 5),
-            fixed(test, 4),
-            fixed(u.ista_error[depth - 1], 4),
+            row.depth.to_string(),
+            fixed(row.loss_before, 5),
+            fixed(row.loss_after, 5),
+            fixed(row.test_error, 4),
+            fixed(u.ista_error[row.depth - 1], 4),
             matched,
         ]);
     }
-    let _ = write!(out, "{t}");
+    let _ = writeln!(out, "{t}");
 }
 
 fn sensing_figure(s: &Sensing) -> Result<String> {
@@ -206,22 +272,49 @@ fn sensing_figure(s: &Sensing) -> Result<String> {
             .collect()
     };
     let ks = (1..=SENSING_ITERS).map(|k| k as f64);
-    let bound = |which: usize| -> Vec<(f64, f64)> {
+    let bound = |which: fn(&crate::experiments::PerSolver<f64>) -> f64| -> Vec<(f64, f64)> {
         ks.clone()
-            .map(|k| {
-                let b = bounds(s.lipschitz, s.distance_sq, k as usize);
-                (k, [b.0, b.1][which])
-            })
+            .map(|k| (k, which(&bounds(s.lipschitz, s.distance_sq, k as usize))))
             .collect()
     };
     Figure::new("LASSO: F(x_k) - F* for ISTA and FISTA")
         .labels("iteration k", "F(x_k) - F*")
         .log_x()
         .log_y()
-        .with_color("ISTA", Style::Line, 0, series(&s.ista_gap))
-        .with_color("ISTA bound L d^2/(2k)", Style::Dashed, 0, bound(0))
-        .with_color("FISTA", Style::Line, 3, series(&s.fista_gap))
-        .with_color("FISTA bound 2 L d^2/(k+1)^2", Style::Dashed, 3, bound(1))
+        .with_color("ISTA", Style::Line, 0, series(&s.gaps.ista))
+        .with_color("ISTA bound L d^2/(2k)", Style::Dashed, 0, bound(|b| b.ista))
+        .with_color("FISTA", Style::Line, 3, series(&s.gaps.fista))
+        .with_color("FISTA bound 2 L d^2/(k+1)^2", Style::Dashed, 3, bound(|b| b.fista))
+        .to_svg()
+}
+
+fn scaled_gap_figure(s: &Sensing) -> Result<String> {
+    let c = s.constants();
+    let series = |f: fn(&crate::experiments::PerSolver<f64>) -> f64, constant: f64| -> Vec<(f64, f64)> {
+        (1..=SENSING_ITERS)
+            .map(|k| (k as f64, f(&s.scaled_gaps(k)) / constant))
+            .filter(|(_, v)| *v > 1e-12)
+            .collect()
+    };
+    let one = vec![(1.0, 1.0), (SENSING_ITERS as f64, 1.0)];
+    Figure::new("Rates: k gap (ISTA) and (k+1)^2 gap (FISTA), over their constants")
+        .labels("iteration k", "scaled gap / constant")
+        .log_x()
+        .log_y()
+        .with_color("ISTA: k (F - F*) / C_ISTA", Style::Line, 0, series(|g| g.ista, c.ista))
+        .with_color("FISTA: (k+1)^2 (F - F*) / C_FISTA", Style::Line, 3, series(|g| g.fista, c.fista))
+        .with_color("bound (= 1)", Style::Dashed, 1, one)
+        .to_svg()
+}
+
+fn msp_figure(c: &CompleteDictionary) -> Result<String> {
+    let points = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter().enumerate().map(|(k, e)| (k as f64, *e)).filter(|(_, e)| *e > 0.0).collect()
+    };
+    Figure::new("MSP: distance of A D to a signed permutation")
+        .labels("MSP step k", "1 - ||A D||_4^4 / n")
+        .log_y()
+        .with("error", Style::Line, points(&c.error))
         .to_svg()
 }
 
@@ -251,7 +344,11 @@ fn unrolled_figure(u: &Unrolled) -> Result<String> {
         .enumerate()
         .map(|(k, e)| ((k + 1) as f64, *e))
         .collect();
-    let lista = u.lista.iter().map(|&(d, _, _, e)| (d as f64, e)).collect();
+    let lista = u
+        .lista
+        .iter()
+        .map(|r| (r.depth as f64, r.test_error))
+        .collect();
     Figure::new("Code error: ISTA iterations vs trained LISTA layers")
         .labels("iterations / layers", "||X - X*||^2 / ||X*||^2")
         .log_x()

@@ -26,20 +26,15 @@ fn max_diff_fails_on_nan() {
     assert!(max_diff(a.view(), array![[f64::NAN, f64::NAN]].view()).is_nan());
 }
 
-/// The reference solution: FISTA to a relative KKT residual of 1e-10, then
-/// polished on its support to a KKT certificate (much cheaper than asking
-/// FISTA for 1e-14). Returns x* and F*.
+/// The reference solution, [`chapter_02::certified_solution`] (FISTA, then
+/// polished to a KKT certificate), held here to an absolute residual of 1e-12.
+/// Returns x* and F*.
 fn reference(a: ArrayView2<f64>, y: ArrayView2<f64>, lambda: f64) -> (Array2<f64>, f64) {
-    let opts = SolverOptions {
-        max_iters: 20_000,
-        tol: 1e-10,
-    };
-    let rough = fista(a, y, lambda, &opts).unwrap();
-    assert!(rough.converged);
-    let x_star = polish(a, y, rough.x.view(), lambda).unwrap();
-    assert!(kkt_residual(a, y, x_star.view(), lambda).unwrap() < 1e-12);
-    let f_star = lasso_objective(a, y, x_star.view(), lambda);
-    (x_star, f_star)
+    let solved = chapter_02::certified_solution(a, y, lambda).unwrap();
+    assert!(solved.kkt < 1e-12);
+    assert!(kkt_residual(a, y, solved.x.view(), lambda).unwrap() < 1e-12);
+    assert_eq!(solved.objective, lasso_objective(a, y, solved.x.view(), lambda));
+    (solved.x, solved.objective)
 }
 
 fn exactly(k: usize) -> SolverOptions {
@@ -146,7 +141,8 @@ fn ista_and_fista_bounds_hold_on_random_instances() {
         let i = ista(a.view(), y.view(), lambda, &exactly(500)).unwrap();
         let f = fista(a.view(), y.view(), lambda, &exactly(500)).unwrap();
         for k in 1..=500 {
-            let (bi, bf) = bounds(i.lipschitz, d2, k);
+            let b = bounds(i.lipschitz, d2, k);
+            let (bi, bf) = (b.ista, b.fista);
             let slack = 1e-12 * f_star;
             assert!(
                 i.objective[k] - f_star <= bi + slack,
