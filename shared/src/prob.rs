@@ -70,7 +70,10 @@ mod tests {
         let big = array![1000.0, 1000.0];
         assert!((log_sum_exp(big.view()) - (1000.0 + 2f64.ln())).abs() < 1e-12);
         assert!(log_sum_exp(array![1.0, f64::NAN].view()).is_nan());
-        assert_eq!(log_sum_exp(array![f64::NEG_INFINITY].view()), f64::NEG_INFINITY);
+        assert_eq!(
+            log_sum_exp(array![f64::NEG_INFINITY].view()),
+            f64::NEG_INFINITY
+        );
     }
 
     #[test]

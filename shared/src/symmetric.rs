@@ -107,13 +107,20 @@ pub fn eigh_psd(name: &'static str, m: ArrayView2<f64>) -> Result<Eigen> {
 pub fn log_det_spd(name: &'static str, m: ArrayView2<f64>) -> Result<f64> {
     ensure_symmetric(name, m)?;
     let n = m.nrows();
-    let chol = DMatrix::from_fn(n, n, |i, j| m[[i, j]])
-        .cholesky()
-        .ok_or(Error::NumericalFailure {
-            algorithm: "Cholesky log-determinant",
-            detail: format!("{name} is not positive definite"),
-        })?;
-    Ok(2.0 * chol.l_dirty().diagonal().iter().map(|v| v.ln()).sum::<f64>())
+    let chol =
+        DMatrix::from_fn(n, n, |i, j| m[[i, j]])
+            .cholesky()
+            .ok_or(Error::NumericalFailure {
+                algorithm: "Cholesky log-determinant",
+                detail: format!("{name} is not positive definite"),
+            })?;
+    Ok(2.0
+        * chol
+            .l_dirty()
+            .diagonal()
+            .iter()
+            .map(|v| v.ln())
+            .sum::<f64>())
 }
 
 #[cfg(test)]
@@ -129,7 +136,10 @@ mod tests {
         for (got, want) in e.values.iter().zip([5.0, 3.0, 1.0]) {
             assert!((got - want).abs() < 1e-14);
         }
-        let back = e.vectors.dot(&Array2::from_diag(&e.values)).dot(&e.vectors.t());
+        let back = e
+            .vectors
+            .dot(&Array2::from_diag(&e.values))
+            .dot(&e.vectors.t());
         assert!(back.iter().zip(&m).all(|(a, b)| (a - b).abs() < 1e-14));
     }
 

@@ -11,7 +11,20 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use chapter_01::experiments::nalgebra_top;
+/// All eigenvalues (descending) and the top-`k` eigenvectors, by `shared::symmetric` (nalgebra).
+fn nalgebra_top(
+    m: ndarray::ArrayView2<f64>,
+    k: usize,
+) -> shared::Result<(Vec<f64>, ndarray::Array2<f64>)> {
+    let e = shared::symmetric::eigh_descending("m", m)?;
+    if k > e.values.len() {
+        return Err(shared::Error::out_of_range("k", "at most the size", k));
+    }
+    Ok((
+        e.values.to_vec(),
+        e.vectors.slice(ndarray::s![.., ..k]).to_owned(),
+    ))
+}
 use chapter_01::{pca, power_iteration, top_eigenpairs};
 use chapter_02::lasso::{checked_lasso_objective, kkt_residual, polish};
 use chapter_02::lista::{Lista, relative_error};
@@ -273,7 +286,7 @@ fn every_public_entry_point_returns_ok_and_valid_or_a_typed_error() {
 /// The same contract for the building blocks under the main entry points.
 #[test]
 fn building_blocks_return_ok_and_valid_or_a_typed_error() {
-    use chapter_01::experiments::rate_check;
+    use chapter_01::experiments::{Spectrum, rate_check};
     use chapter_01::power::{PowerSteps, power_iteration_op, sine_between, tangent_to};
     use chapter_01::{Covariance, deflation, oja_subspace, subspace_iteration};
     use chapter_02::dictionary::{DictionaryOptions, learn_dictionary, recovery};
@@ -357,7 +370,9 @@ fn building_blocks_return_ok_and_valid_or_a_typed_error() {
             assert!(finite(values.iter().chain(&vectors).copied()));
         }
         let ratio = [0.5, 0.0, 1.0, f64::NAN][pick(&mut rng, 4)];
-        if let Ok(r) = no_panic(case, "rate_check", || rate_check(d, ratio, 3)) {
+        let spectrum = [Spectrum::Geometric(ratio), Spectrum::Clustered(ratio)][pick(&mut rng, 2)];
+        let rate = || rate_check(d, spectrum, &mut seeded_rng(3), &mut seeded_rng(4));
+        if let Ok(r) = no_panic(case, "rate_check", rate) {
             assert!(r.measured_rate.is_finite(), "case {case}: rate");
         }
         let p1 = pick(&mut rng, 2);

@@ -216,7 +216,9 @@ impl Spectrum {
         Array1::from_shape_fn(dim, |i| match (self, i) {
             (_, 0) => 1.0,
             (Spectrum::Geometric(r), i) => r * 0.6f64.powi(i as i32 - 1),
-            (Spectrum::Clustered(r), i) if i < CLUSTER_SIZE + 1 => r * (1.0 - 0.01 * (i - 1) as f64),
+            (Spectrum::Clustered(r), i) if i < CLUSTER_SIZE + 1 => {
+                r * (1.0 - 0.01 * (i - 1) as f64)
+            }
             (Spectrum::Clustered(r), i) => 0.5 * r * 0.6f64.powi((i - CLUSTER_SIZE - 1) as i32),
         })
     }
@@ -246,7 +248,11 @@ pub struct KnownSpectrum {
 ///
 /// # Errors
 /// `dim < 2`, or a ratio outside $(0, 1)$.
-pub fn matrix_with_spectrum(dim: usize, spectrum: Spectrum, rng: &mut Rng) -> Result<KnownSpectrum> {
+pub fn matrix_with_spectrum(
+    dim: usize,
+    spectrum: Spectrum,
+    rng: &mut Rng,
+) -> Result<KnownSpectrum> {
     if dim < 2 {
         return Err(Error::out_of_range("dim", ">= 2", dim));
     }
@@ -306,7 +312,12 @@ pub const RATE_TARGET: f64 = 1e-10;
 ///
 /// # Errors
 /// As [`matrix_with_spectrum`].
-pub fn rate_check(dim: usize, spectrum: Spectrum, matrices: &mut Rng, starts: &mut Rng) -> Result<RateCheck> {
+pub fn rate_check(
+    dim: usize,
+    spectrum: Spectrum,
+    matrices: &mut Rng,
+    starts: &mut Rng,
+) -> Result<RateCheck> {
     let known = matrix_with_spectrum(dim, spectrum, matrices)?;
     let w1 = known.vectors.column(0);
     let v0 = gaussian_vector(starts, dim);
@@ -456,20 +467,55 @@ pub fn recovery(config: &Config, data: &PlantedSubspace) -> Result<Recovery> {
 
     let defl = deflation(&cov, k, &mut rng, TOL, 10_000)?;
     let count = defl.runs.iter().map(|r| r.iterations).sum();
-    let work = Work::Matvecs { count, converged: defl.converged };
-    methods.push(method("power + deflation", defl.values.to_vec(), work, defl.vectors.view(), Some(reference.view()), truth));
+    let work = Work::Matvecs {
+        count,
+        converged: defl.converged,
+    };
+    methods.push(method(
+        "power + deflation",
+        defl.values.to_vec(),
+        work,
+        defl.vectors.view(),
+        Some(reference.view()),
+        truth,
+    ));
 
     let q0 = gaussian_matrix(&mut rng, config.dim, k);
     let sub = subspace_iteration(&cov, q0.view(), k, 0.0, TOL, 10_000)?;
-    let work = Work::BlockSteps { steps: sub.iterations, width: k, converged: sub.converged };
-    methods.push(method("subspace iteration", sub.values.to_vec(), work, sub.vectors.view(), Some(reference.view()), truth));
+    let work = Work::BlockSteps {
+        steps: sub.iterations,
+        width: k,
+        converged: sub.converged,
+    };
+    methods.push(method(
+        "subspace iteration",
+        sub.values.to_vec(),
+        work,
+        sub.vectors.view(),
+        Some(reference.view()),
+        truth,
+    ));
 
     let oja = oja_subspace(centered.view(), k, OJA_GAIN, OJA_PASSES, &mut rng)?;
     let work = Work::Samples(OJA_PASSES * config.samples);
-    methods.push(method("Oja's rule", Vec::new(), work, oja.view(), Some(reference.view()), truth));
+    methods.push(method(
+        "Oja's rule",
+        Vec::new(),
+        work,
+        oja.view(),
+        Some(reference.view()),
+        truth,
+    ));
 
     let values = eig.values.slice(ndarray::s![..k]).to_vec();
-    methods.push(method("nalgebra SymmetricEigen", values, Work::Dense, reference.view(), None, truth));
+    methods.push(method(
+        "nalgebra SymmetricEigen",
+        values,
+        Work::Dense,
+        reference.view(),
+        None,
+        truth,
+    ));
     // --snip--
     // ANCHOR_END: recovery
     let spectrum = eig.values.to_vec();
@@ -501,7 +547,11 @@ fn method(
 /// The three predictions of [`SubspaceRate`] next to the measured contraction.
 fn subspace_rate(c: &Config, spectrum: &[f64], residuals: &[f64]) -> SubspaceRate {
     let d = c.rank;
-    let (gamma, s2, lambda_d) = (c.dim as f64 / c.samples as f64, c.noise * c.noise, c.variances()[d - 1]);
+    let (gamma, s2, lambda_d) = (
+        c.dim as f64 / c.samples as f64,
+        c.noise * c.noise,
+        c.variances()[d - 1],
+    );
     let edge = s2 * (1.0 + gamma.sqrt()).powi(2);
     let spike = (lambda_d + s2) * (1.0 + gamma * s2 / lambda_d);
     let top = spectrum[d - 1];

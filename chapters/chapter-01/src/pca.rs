@@ -246,7 +246,6 @@ fn check_rank(k: usize, dim: usize, what: &str) -> Result<()> {
     Ok(())
 }
 
-
 /// Gershgorin's lower bound on the smallest eigenvalue: $\min_i (m_{ii} - \sum_{j \ne i} |m_{ij}|)$.
 fn gershgorin_lower_bound(m: ArrayView2<f64>) -> f64 {
     m.rows()

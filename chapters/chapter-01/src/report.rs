@@ -98,7 +98,9 @@ fn write_rates(out: &mut String, c: &Config, rates: &[RateCheck]) {
         ]);
     }
     let _ = writeln!(out, "{t}");
-    let mut t = Table::new(["spectrum", "t = 1", "t = 10", "t = 50", "t = 100", "t = 200"]);
+    let mut t = Table::new([
+        "spectrum", "t = 1", "t = 10", "t = 50", "t = 100", "t = 200",
+    ]);
     for r in rates.iter().filter(|r| r.ratio() == 0.9) {
         let mut row = vec![r.spectrum.kind().to_string()];
         row.extend(
@@ -106,7 +108,10 @@ fn write_rates(out: &mut String, c: &Config, rates: &[RateCheck]) {
         );
         t.row(row);
     }
-    let _ = writeln!(out, "Local rate tan(theta_(t+1)) / tan(theta_t) at r = 0.9:\n\n{t}");
+    let _ = writeln!(
+        out,
+        "Local rate tan(theta_(t+1)) / tan(theta_t) at r = 0.9:\n\n{t}"
+    );
 }
 
 fn write_recovery(out: &mut String, c: &Config, rec: &Recovery) {
@@ -157,14 +162,21 @@ fn write_recovery(out: &mut String, c: &Config, rec: &Recovery) {
         fixed(rate.model, 3),
     ]);
     t.row([
-        format!("sample lambda_{}/lambda_{} (asymptotic)", c.rank + 1, c.rank),
+        format!(
+            "sample lambda_{}/lambda_{} (asymptotic)",
+            c.rank + 1,
+            c.rank
+        ),
         fixed(rate.asymptotic, 3),
     ]);
     t.row([
         "sample spectrum, same window (transient)".into(),
         fixed(rate.window, 3),
     ]);
-    t.row(["measured (residual, second half)".into(), fixed(rate.measured, 3)]);
+    t.row([
+        "measured (residual, second half)".into(),
+        fixed(rate.measured, 3),
+    ]);
     let _ = writeln!(out, "{t}");
 }
 

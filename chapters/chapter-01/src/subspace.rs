@@ -12,8 +12,8 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::operator::SymmetricOperator;
 use shared::error::{ensure_finite, ensure_nonnegative, ensure_rows, nan_max};
 use shared::linalg::{norm2, orthonormalize_columns_completing};
-use shared::symmetric::{Eigen, eigh_of_symmetric_part};
 use shared::rng::{Rng, seeded_rng};
+use shared::symmetric::{Eigen, eigh_of_symmetric_part};
 use shared::{Error, Result};
 
 /// Seed of the generator that refills columns that became dependent (rank-deficient $M$).

@@ -13,7 +13,10 @@ use shared::seeded_rng;
 /// All eigenvalues (descending) and the top-`k` eigenvectors by nalgebra (via `shared::symmetric`).
 fn nalgebra_top(m: ndarray::ArrayView2<f64>, k: usize) -> shared::Result<(Vec<f64>, Array2<f64>)> {
     let e = shared::symmetric::eigh_descending("m", m)?;
-    Ok((e.values.to_vec(), e.vectors.slice(ndarray::s![.., ..k]).to_owned()))
+    Ok((
+        e.values.to_vec(),
+        e.vectors.slice(ndarray::s![.., ..k]).to_owned(),
+    ))
 }
 
 /// On diag(3,2,1) from (1,1,1)/√3: tan θ_t = √(4^t+1)/3^t and the Rayleigh
@@ -245,8 +248,7 @@ fn oja_rule_approaches_the_principal_subspace() {
 #[test]
 fn tangents_follow_the_eigen_coordinate_closed_form() {
     for spectrum in [Spectrum::Geometric(0.9), Spectrum::Clustered(0.9)] {
-        let check =
-            rate_check(50, spectrum, &mut seeded_rng(3), &mut seeded_rng(4)).unwrap();
+        let check = rate_check(50, spectrum, &mut seeded_rng(3), &mut seeded_rng(4)).unwrap();
         assert_eq!(check.tangents.len(), check.exact_tangents.len());
         for (t, (got, want)) in check.tangents.iter().zip(&check.exact_tangents).enumerate() {
             assert_relative_eq!(*got, *want, max_relative = 1e-6, epsilon = 1e-13);
@@ -274,7 +276,11 @@ fn published_recovery_numbers_match_their_predictions() {
         assert!(m.to_reference.unwrap() < 1e-8, "{}", m.name);
     }
     let reference = rec.methods.last().unwrap();
-    assert_relative_eq!(reference.to_truth, rec.predicted_to_truth, max_relative = 0.2);
+    assert_relative_eq!(
+        reference.to_truth,
+        rec.predicted_to_truth,
+        max_relative = 0.2
+    );
     let rate = rec.subspace_rate;
     assert_relative_eq!(rate.measured, rate.window, max_relative = 0.05);
     assert!(rate.measured < rate.asymptotic);

@@ -11,7 +11,10 @@ use shared::seeded_rng;
 /// Top `k` eigenpairs by nalgebra's dense solver (descending, via `shared::symmetric`).
 fn dense_top(m: ArrayView2<f64>, k: usize) -> (Array1<f64>, Array2<f64>) {
     let e = shared::symmetric::eigh_descending("m", m).unwrap();
-    (e.values.slice(ndarray::s![..k]).to_owned(), e.vectors.slice(ndarray::s![.., ..k]).to_owned())
+    (
+        e.values.slice(ndarray::s![..k]).to_owned(),
+        e.vectors.slice(ndarray::s![.., ..k]).to_owned(),
+    )
 }
 
 #[test]

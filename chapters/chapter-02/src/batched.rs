@@ -360,7 +360,6 @@ fn kkt_of_rows(p: &Problem, rows: &Rows, prox: Prox) -> f64 {
         .reduce(|| 0.0, nan_max2)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

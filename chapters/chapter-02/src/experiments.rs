@@ -292,7 +292,8 @@ pub fn sensing(c: &Config) -> Result<Sensing> {
         max_iters: SENSING_ITERS,
         tol: 0.0,
     };
-    let history = |s: crate::Solution| full_history(&s.objective, SENSING_ITERS, reference.objective);
+    let history =
+        |s: crate::Solution| full_history(&s.objective, SENSING_ITERS, reference.objective);
     let gaps = PerSolver {
         ista: history(ista(a.view(), y.view(), c.lambda, &fixed)?),
         fista: history(fista(a.view(), y.view(), c.lambda, &fixed)?),
@@ -532,7 +533,13 @@ pub struct CompleteDictionary {
 pub fn complete_dictionary(rng: &mut Rng) -> Result<CompleteDictionary> {
     let truth = random_orthonormal(rng, MSP_N, MSP_N);
     let mut codes = gaussian_matrix(rng, MSP_N, MSP_SIGNALS);
-    codes.mapv_inplace(|v| if rand::RngExt::random::<f64>(rng) < MSP_THETA { v } else { 0.0 });
+    codes.mapv_inplace(|v| {
+        if rand::RngExt::random::<f64>(rng) < MSP_THETA {
+            v
+        } else {
+            0.0
+        }
+    });
     let y = truth.dot(&codes);
     let scale = 3.0 * MSP_THETA * (MSP_N * MSP_SIGNALS) as f64;
     let learned = msp(y.view(), &MSP_OPTIONS, rng)?;
@@ -602,8 +609,18 @@ pub fn relu_layers(rng: &mut Rng) -> Result<Vec<ReluRow>> {
     RELU_DEPTHS
         .iter()
         .map(|&layers| {
-            let z = relu_network(a.view(), y.view(), 1.0 / reference.lipschitz, RELU_LAMBDA, layers)?;
-            let distance = (&z - &reference.x).iter().map(|v| v * v).sum::<f64>().sqrt();
+            let z = relu_network(
+                a.view(),
+                y.view(),
+                1.0 / reference.lipschitz,
+                RELU_LAMBDA,
+                layers,
+            )?;
+            let distance = (&z - &reference.x)
+                .iter()
+                .map(|v| v * v)
+                .sum::<f64>()
+                .sqrt();
             Ok(ReluRow {
                 layers,
                 relative_distance: distance / norm,

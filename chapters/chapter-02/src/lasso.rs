@@ -218,7 +218,11 @@ pub const CERTIFY_TOL: f64 = 1e-9;
 /// # Errors
 /// As [`crate::fista`]; [`Error::NotConverged`] if the polished residual is
 /// above [`CERTIFY_TOL`] (the problem is too ill-conditioned to certify).
-pub fn certified_solution(a: ArrayView2<f64>, y: ArrayView2<f64>, lambda: f64) -> Result<Certified> {
+pub fn certified_solution(
+    a: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    lambda: f64,
+) -> Result<Certified> {
     let options = crate::SolverOptions {
         max_iters: 100_000,
         tol: 1e-10,

@@ -38,7 +38,11 @@ pub fn relu_layer(
     ensure_nonnegative("eta", eta)?;
     let residual = &y - &a.dot(&x);
     let out = (&x + &(a.t().dot(&residual) * eta)).mapv(|v| (v - eta * lambda).max(0.0));
-    ensure_finite_output("relu_layer", "the layer output (is eta <= 1/L?)", out.iter())?;
+    ensure_finite_output(
+        "relu_layer",
+        "the layer output (is eta <= 1/L?)",
+        out.iter(),
+    )?;
     Ok(out)
 }
 // ANCHOR_END: relu_layer

@@ -30,8 +30,10 @@ pub mod report;
 pub mod solvers;
 
 pub use experiments::{Config, Results, run_all};
+pub use lasso::{
+    certified_solution, kkt_residual, lasso_objective, nonnegative_soft_threshold, soft_threshold,
+};
 pub use layer::relu_layer;
-pub use lasso::{certified_solution, kkt_residual, lasso_objective, nonnegative_soft_threshold, soft_threshold};
 pub use shared::Error;
 pub use shared::Output;
 pub use solvers::{Solution, SolverOptions, fista, fista_nonnegative, ista, ista_book_convention};

@@ -57,7 +57,11 @@ pub struct Msp {
 /// `g` not square, empty or not finite; [`Error::NumericalFailure`] if the SVD fails.
 pub fn polar(g: ArrayView2<f64>) -> Result<Array2<f64>> {
     if !g.is_square() || g.is_empty() {
-        return Err(Error::shape("g", "a non-empty square matrix", format!("{:?}", g.dim())));
+        return Err(Error::shape(
+            "g",
+            "a non-empty square matrix",
+            format!("{:?}", g.dim()),
+        ));
     }
     ensure_finite("g", g.iter())?;
     let n = g.nrows();
@@ -95,7 +99,11 @@ pub fn signed_permutation_error(m: ArrayView2<f64>) -> f64 {
 /// [`Error::NumericalFailure`] if an iterate overflows (rescale `y`).
 pub fn msp(y: ArrayView2<f64>, opts: &MspOptions, rng: &mut Rng) -> Result<Msp> {
     if y.is_empty() {
-        return Err(Error::shape("y", "a non-empty matrix", format!("{:?}", y.dim())));
+        return Err(Error::shape(
+            "y",
+            "a non-empty matrix",
+            format!("{:?}", y.dim()),
+        ));
     }
     ensure_finite("y", y.iter())?;
     shared::cli::ensure_in_range("max_iters", opts.max_iters, 1, usize::MAX)?;

@@ -6,8 +6,8 @@ use crate::dictionary::DictionaryStep;
 use crate::experiments::{
     CompleteDictionary, Config, DICT_M, DICT_N, DICT_OPTIONS, DICT_SIGNALS, DICT_SPARSITY,
     ISTA_ITERS, LISTA_M, LISTA_N, LISTA_STEPS, LISTA_TEST, LISTA_TRAIN, MSP_N, MSP_SIGNALS,
-    MSP_THETA, RELU_LAMBDA, RELU_M, RELU_N, RELU_SIGNALS, ReluRow, Results, SENSING_ITERS,
-    Sensing, TinyInstance, Unrolled, bounds,
+    MSP_THETA, RELU_LAMBDA, RELU_M, RELU_N, RELU_SIGNALS, ReluRow, Results, SENSING_ITERS, Sensing,
+    TinyInstance, Unrolled, bounds,
 };
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading, sci, sci_or_below};
@@ -26,14 +26,23 @@ pub fn render(results: &Results) -> Result<Output> {
     write_unrolled(&mut report, &results.unrolled);
     write_relu(&mut report, &results.relu);
     let figures = vec![
-        ("fista_vs_ista.svg".to_string(), sensing_figure(&results.sensing)?),
-        ("scaled_gaps.svg".to_string(), scaled_gap_figure(&results.sensing)?),
+        (
+            "fista_vs_ista.svg".to_string(),
+            sensing_figure(&results.sensing)?,
+        ),
+        (
+            "scaled_gaps.svg".to_string(),
+            scaled_gap_figure(&results.sensing)?,
+        ),
         (
             "dictionary_recovery.svg".to_string(),
             dictionary_figure(&results.dictionary)?,
         ),
         ("msp.svg".to_string(), msp_figure(&results.complete)?),
-        ("unrolled_ista.svg".to_string(), unrolled_figure(&results.unrolled)?),
+        (
+            "unrolled_ista.svg".to_string(),
+            unrolled_figure(&results.unrolled)?,
+        ),
     ];
     Ok(Output { report, figures })
 }
@@ -211,9 +220,7 @@ fn write_complete(out: &mut String, c: &CompleteDictionary) {
 }
 
 fn write_relu(out: &mut String, rows: &[ReluRow]) {
-    out.push_str(&heading(
-        "6. Nonnegative ISTA is a stack of ReLU layers",
-    ));
+    out.push_str(&heading("6. Nonnegative ISTA is a stack of ReLU layers"));
     let _ = writeln!(
         out,
         "A: {RELU_M} x {RELU_N}, unit-norm columns; {RELU_SIGNALS} signals with nonnegative 3-sparse codes; lambda = {RELU_LAMBDA}.\n\
@@ -284,32 +291,52 @@ fn sensing_figure(s: &Sensing) -> Result<String> {
         .with_color("ISTA", Style::Line, 0, series(&s.gaps.ista))
         .with_color("ISTA bound L d^2/(2k)", Style::Dashed, 0, bound(|b| b.ista))
         .with_color("FISTA", Style::Line, 3, series(&s.gaps.fista))
-        .with_color("FISTA bound 2 L d^2/(k+1)^2", Style::Dashed, 3, bound(|b| b.fista))
+        .with_color(
+            "FISTA bound 2 L d^2/(k+1)^2",
+            Style::Dashed,
+            3,
+            bound(|b| b.fista),
+        )
         .to_svg()
 }
 
 fn scaled_gap_figure(s: &Sensing) -> Result<String> {
     let c = s.constants();
-    let series = |f: fn(&crate::experiments::PerSolver<f64>) -> f64, constant: f64| -> Vec<(f64, f64)> {
-        (1..=SENSING_ITERS)
-            .map(|k| (k as f64, f(&s.scaled_gaps(k)) / constant))
-            .filter(|(_, v)| *v > 1e-12)
-            .collect()
-    };
+    let series =
+        |f: fn(&crate::experiments::PerSolver<f64>) -> f64, constant: f64| -> Vec<(f64, f64)> {
+            (1..=SENSING_ITERS)
+                .map(|k| (k as f64, f(&s.scaled_gaps(k)) / constant))
+                .filter(|(_, v)| *v > 1e-12)
+                .collect()
+        };
     let one = vec![(1.0, 1.0), (SENSING_ITERS as f64, 1.0)];
     Figure::new("Rates: k gap (ISTA) and (k+1)^2 gap (FISTA), over their constants")
         .labels("iteration k", "scaled gap / constant")
         .log_x()
         .log_y()
-        .with_color("ISTA: k (F - F*) / C_ISTA", Style::Line, 0, series(|g| g.ista, c.ista))
-        .with_color("FISTA: (k+1)^2 (F - F*) / C_FISTA", Style::Line, 3, series(|g| g.fista, c.fista))
+        .with_color(
+            "ISTA: k (F - F*) / C_ISTA",
+            Style::Line,
+            0,
+            series(|g| g.ista, c.ista),
+        )
+        .with_color(
+            "FISTA: (k+1)^2 (F - F*) / C_FISTA",
+            Style::Line,
+            3,
+            series(|g| g.fista, c.fista),
+        )
         .with_color("bound (= 1)", Style::Dashed, 1, one)
         .to_svg()
 }
 
 fn msp_figure(c: &CompleteDictionary) -> Result<String> {
     let points = |v: &[f64]| -> Vec<(f64, f64)> {
-        v.iter().enumerate().map(|(k, e)| (k as f64, *e)).filter(|(_, e)| *e > 0.0).collect()
+        v.iter()
+            .enumerate()
+            .map(|(k, e)| (k as f64, *e))
+            .filter(|(_, e)| *e > 0.0)
+            .collect()
     };
     Figure::new("MSP: distance of A D to a signed permutation")
         .labels("MSP step k", "1 - ||A D||_4^4 / n")

@@ -57,8 +57,15 @@ fn dictionary_learning_recovers_every_planted_atom() {
 fn trained_lista_beats_ista_at_equal_depth_and_matches_many_more_iterations() {
     let u = unrolled(&mut Stream::Unrolled.rng(0)).unwrap();
     for row in &u.lista {
-        assert!(row.loss_after < row.loss_before, "training reduced the loss here");
-        assert!(row.test_error < u.ista_error[row.depth - 1] / 2.0, "depth {}", row.depth);
+        assert!(
+            row.loss_after < row.loss_before,
+            "training reduced the loss here"
+        );
+        assert!(
+            row.test_error < u.ista_error[row.depth - 1] / 2.0,
+            "depth {}",
+            row.depth
+        );
         assert!(u.ista_iterations_to_reach(row.test_error).unwrap() >= 5 * row.depth);
     }
 }
@@ -124,7 +131,8 @@ fn msp_ascends_and_recovers_the_planted_rotation() {
 fn msp_recovers_a_noiseless_coordinate_basis() {
     let truth = random_orthonormal(&mut seeded_rng(5), 4, 4);
     let mask = gaussian_matrix(&mut seeded_rng(8), 4, 4000); // P(g > 0.84) ≈ 0.2
-    let codes = gaussian_matrix(&mut seeded_rng(6), 4, 4000) * mask.mapv(|m| f64::from(u8::from(m > 0.84)));
+    let codes =
+        gaussian_matrix(&mut seeded_rng(6), 4, 4000) * mask.mapv(|m| f64::from(u8::from(m > 0.84)));
     let y = truth.dot(&codes);
     let opts = MspOptions {
         max_iters: 500,
@@ -134,9 +142,22 @@ fn msp_recovers_a_noiseless_coordinate_basis() {
     assert!(signed_permutation_error(learned.rotation.dot(&truth).view()) < 0.01);
     let last = *learned.objective.last().unwrap();
     assert!((last - l4_objective(learned.rotation.view(), y.view())).abs() <= 1e-9 * last);
-    assert_eq!(signed_permutation_error(truth.t().dot(&truth).mapv(f64::round).view()), 0.0);
-    assert!(msp(Array2::<f64>::zeros((0, 3)).view(), &opts, &mut seeded_rng(1)).is_err());
-    let bad = MspOptions { max_iters: 0, tol: 0.0 };
+    assert_eq!(
+        signed_permutation_error(truth.t().dot(&truth).mapv(f64::round).view()),
+        0.0
+    );
+    assert!(
+        msp(
+            Array2::<f64>::zeros((0, 3)).view(),
+            &opts,
+            &mut seeded_rng(1)
+        )
+        .is_err()
+    );
+    let bad = MspOptions {
+        max_iters: 0,
+        tol: 0.0,
+    };
     assert!(msp(y.view(), &bad, &mut seeded_rng(1)).is_err());
 }
 

@@ -33,7 +33,10 @@ fn reference(a: ArrayView2<f64>, y: ArrayView2<f64>, lambda: f64) -> (Array2<f64
     let solved = chapter_02::certified_solution(a, y, lambda).unwrap();
     assert!(solved.kkt < 1e-12);
     assert!(kkt_residual(a, y, solved.x.view(), lambda).unwrap() < 1e-12);
-    assert_eq!(solved.objective, lasso_objective(a, y, solved.x.view(), lambda));
+    assert_eq!(
+        solved.objective,
+        lasso_objective(a, y, solved.x.view(), lambda)
+    );
     (solved.x, solved.objective)
 }
 

@@ -18,6 +18,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::mixture::{GaussianMixture, softmax_columns};
 use crate::sampler::{Denoiser, validate_query};
 use rand::RngExt;
+use rand::distr::weighted::WeightedIndex;
 use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows};
 use shared::linalg::orthogonality_error;
 use shared::rng::{Rng, gaussian_vector};
@@ -74,14 +75,7 @@ impl LowRankMixture {
                 format!("{k}, {}, {}", bases.len(), scales.len()),
             ));
         }
-        ensure_finite("weights", weights.iter())?;
-        if weights.iter().any(|w| *w < 0.0) || (weights.sum() - 1.0).abs() > 1e-9 {
-            return Err(Error::out_of_range(
-                "mixture weights",
-                "non-negative and summing to 1",
-                weights.sum(),
-            ));
-        }
+        shared::prob::validate_weights("mixture weights", weights.view())?;
         let d = bases[0].nrows();
         for u in bases {
             ensure_finite("basis", u.iter())?;
@@ -116,14 +110,10 @@ impl LowRankMixture {
         let d = self.dim();
         let mut x = Array2::zeros((d, n));
         let mut labels = Vec::with_capacity(n);
+        let component = WeightedIndex::new(self.weights.iter())
+            .map_err(|e| Error::out_of_range("mixture weights", "valid sampling weights", e))?;
         for mut col in x.axis_iter_mut(Axis(1)) {
-            let u: f64 = rng.random();
-            let mut k = 0;
-            let mut acc = self.weights[0];
-            while u >= acc && k + 1 < self.weights.len() {
-                k += 1;
-                acc += self.weights[k];
-            }
+            let k = rng.sample(&component);
             let basis = &self.bases[k];
             let z = gaussian_vector(rng, basis.ncols()) * self.scales[k].sqrt();
             col.assign(&(basis.dot(&z) + gaussian_vector(rng, d) * self.floor.sqrt()));

@@ -13,13 +13,12 @@
 //! and $\log\det C_k = \sum_i \log(\alpha^2 \lambda_i + \sigma^2)$, where a zero
 //! eigenvalue simply contributes $\log \sigma^2$. No singular matrix is inverted.
 
-use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::sampler::Denoiser;
-use shared::error::{
-    ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows, nan_max,
-};
+use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows};
+use shared::prob::validate_weights;
+use shared::symmetric::{Eigen, eigh_of_symmetric_part, eigh_psd};
 use shared::{Error, Result};
 
 /// A Gaussian mixture $\sum_k \pi_k \mathcal N(\mu_k, \Sigma_k)$ in $\mathbb R^d$.
@@ -32,9 +31,6 @@ pub struct GaussianMixture {
     /// Covariances $\Sigma_k$, symmetric positive semidefinite (`K` matrices, `d × d`).
     pub covariances: Vec<Array2<f64>>,
 }
-
-/// Tolerance for the checks of [`GaussianMixture::new`].
-const TOL: f64 = 1e-9;
 
 impl GaussianMixture {
     /// A validated mixture.
@@ -79,18 +75,8 @@ impl GaussianMixture {
                 ),
             ));
         }
-        ensure_finite("weights", weights.iter())?;
+        validate_weights("mixture weights", weights.view())?;
         ensure_finite("means", means.iter())?;
-        if let Some(w) = weights.iter().find(|w| **w < 0.0) {
-            return Err(Error::out_of_range("mixture weight", ">= 0", w));
-        }
-        if (weights.sum() - 1.0).abs() > TOL {
-            return Err(Error::out_of_range(
-                "sum of mixture weights",
-                "1",
-                weights.sum(),
-            ));
-        }
         for c in covariances {
             validate_covariance(c.view(), d)?;
         }
@@ -127,7 +113,7 @@ impl GaussianMixture {
             .map(|((c, mean), &w)| {
                 // Validated PSD up to rounding: tiny negative eigenvalues are rounding
                 // noise, and a negative one could make α²λ + σ² ≤ 0.
-                let (values, vectors) = eigen(c.view());
+                let Eigen { values, vectors } = eigh_of_symmetric_part(c.view());
                 let values = values.mapv(|v| v.max(0.0));
                 Component {
                     log_weight: w.ln(),
@@ -145,6 +131,7 @@ impl GaussianMixture {
     }
 }
 
+/// A covariance must be `d × d`, symmetric and positive semidefinite (shared checks).
 fn validate_covariance(c: ArrayView2<f64>, d: usize) -> Result<()> {
     if c.dim() != (d, d) {
         return Err(Error::shape(
@@ -153,41 +140,7 @@ fn validate_covariance(c: ArrayView2<f64>, d: usize) -> Result<()> {
             format!("{:?}", c.dim()),
         ));
     }
-    ensure_finite("covariance", c.iter())?;
-    let scale = c
-        .iter()
-        .fold(0.0f64, |m, v| m.max(v.abs()))
-        .max(f64::MIN_POSITIVE);
-    let asymmetry = c
-        .indexed_iter()
-        .map(|((i, j), v)| (v - c[[j, i]]).abs())
-        .fold(0.0, f64::max);
-    if asymmetry > TOL * scale {
-        return Err(Error::NotSymmetric {
-            name: "covariance",
-            asymmetry: asymmetry / scale,
-            tolerance: TOL,
-        });
-    }
-    let (values, _) = eigen(c);
-    let smallest = values.iter().fold(f64::INFINITY, |m, v| m.min(*v));
-    if smallest < -TOL * scale {
-        return Err(Error::out_of_range(
-            "covariance eigenvalue",
-            "non-negative (PSD covariance)",
-            smallest,
-        ));
-    }
-    Ok(())
-}
-
-/// Eigenvalues and eigenvectors (columns) of a symmetric matrix.
-fn eigen(c: ArrayView2<f64>) -> (Array1<f64>, Array2<f64>) {
-    let d = c.nrows();
-    let eig = SymmetricEigen::new(DMatrix::from_fn(d, d, |i, j| 0.5 * (c[[i, j]] + c[[j, i]])));
-    let values = Array1::from_shape_fn(d, |i| eig.eigenvalues[i]);
-    let vectors = Array2::from_shape_fn((d, d), |(i, j)| eig.eigenvectors[(i, j)]);
-    (values, vectors)
+    eigh_psd("covariance", c).map(|_| ())
 }
 
 /// One component in its eigenbasis.
@@ -290,10 +243,7 @@ impl PreparedMixture {
                 .row_mut(k)
                 .assign(&(c.terms(x_t, alpha, sigma).2 - normalizer));
         }
-        let out = logits.map_axis(Axis(0), |col| {
-            let top = col.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
-            top + col.iter().map(|v| (v - top).exp()).sum::<f64>().ln()
-        });
+        let out = logits.map_axis(Axis(0), shared::prob::log_sum_exp);
         ensure_finite_output("log_density", "the log-density", out.iter())?;
         Ok(out)
     }
@@ -334,16 +284,7 @@ impl PreparedMixture {
     }
 }
 
-/// Softmax down each column of `logits` (`K × N`): the posterior weights $w_k(x_j)$.
-pub fn softmax_columns(mut logits: Array2<f64>) -> Array2<f64> {
-    for mut column in logits.axis_iter_mut(Axis(1)) {
-        let top = nan_max(column.iter().copied());
-        column.mapv_inplace(|v| (v - top).exp());
-        let total = column.sum();
-        column /= total;
-    }
-    logits
-}
+pub use shared::prob::softmax_columns;
 
 /// $\sum_k \operatorname{softmax}_k(\text{logits})_j \cdot \text{means}_k[:, j]$ for every column $j$.
 pub(crate) fn mix_by_softmax(logits: Array2<f64>, means: &[Array2<f64>]) -> Array2<f64> {

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::experiments::{
-    self, CMP_D, CMP_K, CMP_P, CMP_POINTS, Config, ErrorRow, Generation, NEAR, VARIANCE_SAMPLES,
+    CMP_D, CMP_K, CMP_P, CMP_POINTS, Config, ErrorRow, Generation, NEAR, Results, VARIANCE_SAMPLES,
     VE_HORIZON, VarianceRow,
 };
 use crate::process::Process;
@@ -11,26 +11,26 @@ use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading};
 use shared::{Output, Result};
 
-/// Runs every experiment of the chapter for `config`.
+/// Renders the chapter's results: the report text and the SVG figures.
 ///
 /// # Errors
-/// Invalid `config` (see [`Config::validate`]).
-pub fn run(config: &Config) -> Result<Output> {
-    config.validate()?;
-    let variance = experiments::variance_check(config.seed)?;
-    let generation = experiments::generation(config)?;
-    let errors = experiments::error_vs_noise(config.seed)?;
+/// A figure that cannot be drawn.
+pub fn render(results: &Results) -> Result<Output> {
+    let config = &results.config;
     let mut report = String::new();
     out_heading(&mut report);
-    write_variance(&mut report, &variance);
-    write_generation(&mut report, config, &generation);
-    write_errors(&mut report, &errors);
+    write_variance(&mut report, &results.variance);
+    write_generation(&mut report, config, &results.generation);
+    write_errors(&mut report, &results.errors);
     let figures = vec![
         (
             "denoising_progression.svg".to_string(),
-            progression_figure(config, &generation)?,
+            progression_figure(config, &results.generation)?,
         ),
-        ("error_vs_noise.svg".to_string(), error_figure(&errors)?),
+        (
+            "error_vs_noise.svg".to_string(),
+            error_figure(&results.errors)?,
+        ),
     ];
     Ok(Output { report, figures })
 }
@@ -45,15 +45,18 @@ fn write_variance(out: &mut String, rows: &[VarianceRow]) {
     let _ = writeln!(
         out,
         "VP: grid 0.999 -> 0.001, start N(0, 1). VE: uniform grid {VE_HORIZON} -> 0, start N(0, 1 + T^2),\n\
-         last step returns the denoiser's output. The output variance should approach 1 as L grows,\n\
-         with a gap of order 1/L. Sampler = exact gain of the sampler; Monte Carlo = {VARIANCE_SAMPLES} samples.\n"
+         last step returns the denoiser's output. Closed form: prod cos^2(phi_t - phi_s) with\n\
+         phi_t = atan2(sigma_t, alpha_t), derived from the process (-> 1 as L grows, gap O(1/L)).\n\
+         Sampler = the sampler's exact gain, squared, times the start variance. Monte Carlo =\n\
+         {VARIANCE_SAMPLES} fresh samples per row, with its standard error; z = (MC - closed form) / SE.\n"
     );
     let mut t = Table::new([
         "process",
         "L",
         "closed form",
         "sampler",
-        "Monte Carlo",
+        "Monte Carlo +- SE",
+        "z",
         "L x (1 - closed form)",
     ]);
     for r in rows {
@@ -66,7 +69,12 @@ fn write_variance(out: &mut String, rows: &[VarianceRow]) {
             r.steps.to_string(),
             fixed(r.closed_form, 6),
             fixed(r.sampler, 6),
-            fixed(r.monte_carlo, 3),
+            format!(
+                "{} +- {}",
+                fixed(r.monte_carlo, 4),
+                fixed(r.standard_error, 4)
+            ),
+            fixed((r.monte_carlo - r.closed_form) / r.standard_error, 2),
             fixed(r.steps as f64 * (1.0 - r.closed_form), 3),
         ]);
     }
@@ -105,20 +113,22 @@ fn write_generation(out: &mut String, c: &Config, g: &Generation) {
 
 fn write_errors(out: &mut String, rows: &[ErrorRow]) {
     out.push_str(&heading(
-        "3. Optimal denoiser vs PCA projection vs soft thresholding",
+        "3. Optimal denoiser vs PCA (shrinkage, projection) vs soft thresholding",
     ));
     let _ = writeln!(
         out,
         "Data: {CMP_K} coordinate subspaces of dimension {CMP_P} in R^{CMP_D} (so the points are also\n\
          {CMP_P}-sparse), variance 4 along each direction; {CMP_POINTS} test points, VE noise.\n\
-         PCA: chapter 1, rank {}, fit on {CMP_POINTS} clean points. Soft threshold: chapter 2, tau = sigma sqrt(2 ln D).\n\
-         Mean squared error per point:\n",
+         PCA: chapter 1, rank {}, fit on {CMP_POINTS} clean points; shrinkage multiplies each principal\n\
+         coordinate by lambda/(lambda + sigma^2) (the Gaussian MMSE), projection keeps it. Soft threshold:\n\
+         chapter 2, tau = sigma sqrt(2 ln D). Mean squared error per point:\n",
         CMP_K * CMP_P
     );
     let mut t = Table::new([
         "sigma",
         "noisy",
         "MMSE (closed form)",
+        "PCA shrinkage",
         "PCA projection",
         "soft threshold",
     ]);
@@ -127,7 +137,8 @@ fn write_errors(out: &mut String, rows: &[ErrorRow]) {
             fixed(r.sigma, 1),
             fixed(r.identity, 4),
             fixed(r.mmse, 4),
-            fixed(r.pca, 4),
+            fixed(r.pca_shrinkage, 4),
+            fixed(r.pca_projection, 4),
             fixed(r.soft, 4),
         ]);
     }
@@ -146,12 +157,12 @@ fn progression_figure(c: &Config, g: &Generation) -> Result<String> {
     };
     let mut fig = Figure::new("Closed-form sampler: samples at several steps")
         .labels("along the first line", "across the plane");
-    for (i, (step, x)) in g.snapshots.iter().enumerate() {
+    for (i, snap) in g.snapshots.iter().enumerate() {
         fig = fig.with_color(
-            format!("step {step} of {}", c.steps),
+            format!("step {} of {}", snap.step, c.steps),
             Style::Points,
             i,
-            project(x),
+            project(&snap.points),
         );
     }
     fig.with_color("training points", Style::Points, 3, project(&g.training))
@@ -170,7 +181,16 @@ fn error_figure(rows: &[ErrorRow]) -> Result<String> {
             series(|r| r.identity),
         )
         .with("MMSE (closed form)", Style::Line, series(|r| r.mmse))
-        .with("PCA projection (ch. 1)", Style::Line, series(|r| r.pca))
+        .with(
+            "PCA shrinkage (ch. 1)",
+            Style::Line,
+            series(|r| r.pca_shrinkage),
+        )
+        .with(
+            "PCA projection (ch. 1)",
+            Style::Dashed,
+            series(|r| r.pca_projection),
+        )
         .with("soft threshold (ch. 2)", Style::Line, series(|r| r.soft))
         .to_svg()
 }
