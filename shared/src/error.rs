@@ -13,33 +13,47 @@ pub enum Error {
     /// A scalar argument is outside its allowed range.
     #[error("{name} must be {rule}, got {got}")]
     OutOfRange {
+        /// Name of the argument, e.g. `"k"`.
         name: &'static str,
+        /// The rule it must satisfy, e.g. `"finite and >= 0"`.
         rule: String,
+        /// The value that was passed, formatted for the message.
         got: String,
     },
     /// Two shapes that must agree do not.
     #[error("shape mismatch for {name}: expected {expected}, got {got}")]
     Shape {
+        /// Name of the argument whose shape is wrong.
         name: &'static str,
+        /// The required shape, in words, e.g. `"100 rows"`.
         expected: String,
+        /// The shape that was passed, in the same form.
         got: String,
     },
     /// The data contain NaN or an infinity.
     #[error("{name} contains NaN or infinite values; clean or regenerate the data")]
-    NonFinite { name: &'static str },
+    NonFinite {
+        /// Name of the argument that contains the non-finite values.
+        name: &'static str,
+    },
     /// A matrix that must be symmetric is not (relative asymmetry above the tolerance).
     #[error(
         "{name} is not symmetric: max |m_ij - m_ji| / max |m_ij| = {asymmetry:.3e} exceeds {tolerance:.0e}"
     )]
     NotSymmetric {
+        /// Name of the matrix.
         name: &'static str,
+        /// Measured relative asymmetry, `max |m_ij - m_ji| / max |m_ij|`.
         asymmetry: f64,
+        /// Largest relative asymmetry accepted.
         tolerance: f64,
     },
     /// A file could not be read or written.
     #[error("cannot write {path}: {source}; check the path, its permissions and free space", path = path.display())]
     Io {
+        /// The file or directory involved (`<stdout>` for standard output).
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
     /// An iterative method stopped at its iteration cap without meeting its
@@ -48,20 +62,31 @@ pub enum Error {
         "{algorithm} did not converge in {iterations} iterations (residual {residual:.3e}, tolerance {tolerance:.0e}); the input may be ill-conditioned"
     )]
     NotConverged {
+        /// Name of the method, e.g. `"subspace iteration"`.
         algorithm: &'static str,
+        /// Iterations performed before it stopped.
         iterations: usize,
+        /// Final residual, on the same scale as `tolerance` (NaN if none was computed).
         residual: f64,
+        /// Residual the stopping rule required.
         tolerance: f64,
     },
     /// A computation overflowed or produced NaN although its input was finite.
     #[error("{algorithm} produced non-finite values: {detail}")]
     NumericalFailure {
+        /// Name of the computation that failed.
         algorithm: &'static str,
+        /// What overflowed or became NaN, with a hint on what to do.
         detail: String,
     },
     /// A figure could not be drawn.
     #[error("could not draw figure {name}: {message}")]
-    Plot { name: String, message: String },
+    Plot {
+        /// Title of the figure.
+        name: String,
+        /// The error message from plotters.
+        message: String,
+    },
 }
 
 /// Result with the project's [`Error`].

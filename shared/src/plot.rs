@@ -28,7 +28,9 @@ pub enum Style {
 pub struct Series {
     /// Legend text; an empty label adds no legend entry.
     pub label: String,
+    /// Data points `(x, y)`; non-finite ones, and non-positive ones on a log axis, are not drawn.
     pub points: Vec<(f64, f64)>,
+    /// How the series is drawn (line, dashed line or markers).
     pub style: Style,
     /// Index into the palette.
     pub color: usize,
@@ -37,12 +39,19 @@ pub struct Series {
 /// A 2-D figure: a title, axis labels, a linear or logarithmic y axis and series.
 #[derive(Debug, Clone)]
 pub struct Figure {
+    /// Title drawn above the plot; also names the figure in [`Error::Plot`].
     pub title: String,
+    /// Label of the x axis.
     pub x_label: String,
+    /// Label of the y axis.
     pub y_label: String,
+    /// Whether the y axis is logarithmic (non-positive y values are dropped).
     pub log_y: bool,
+    /// Whether the x axis is logarithmic (non-positive x values are dropped).
     pub log_x: bool,
+    /// Image size `(width, height)` in pixels.
     pub size: (u32, u32),
+    /// The series, drawn in order.
     pub series: Vec<Series>,
 }
 

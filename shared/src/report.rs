@@ -38,6 +38,7 @@ fn strip_negative_zero(s: String) -> String {
 /// What a chapter's run produces: the report printed on stdout and the figures.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// Text of the report, printed on stdout.
     pub report: String,
     /// `(file name, SVG document)` pairs.
     pub figures: Vec<(String, String)>,
@@ -46,7 +47,9 @@ pub struct Output {
 /// Column alignment in a [`Table`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
+    /// Cells padded on the right (text).
     Left,
+    /// Cells padded on the left (numbers).
     Right,
 }
 

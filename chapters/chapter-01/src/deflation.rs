@@ -16,7 +16,9 @@ use shared::{Error, Result};
 
 /// $M - \sum_{j} \hat\lambda_j \hat v_j \hat v_j^\top$, applied without forming it.
 pub struct Deflated<'a, O: SymmetricOperator + ?Sized> {
+    /// The operator $M$ being deflated.
     pub op: &'a O,
+    /// Pairs $(\hat\lambda_j, \hat v_j)$ removed so far, vectors of length `op.dim()`.
     pub found: Vec<(f64, Array1<f64>)>,
 }
 

@@ -388,11 +388,19 @@ pub struct MethodResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Work {
     /// Matrix–vector products with the covariance, and whether it converged.
-    Matvecs { count: usize, converged: bool },
+    Matvecs {
+        /// Total matrix–vector products over all runs.
+        count: usize,
+        /// Whether every run met its tolerance.
+        converged: bool,
+    },
     /// Block iterations of `width` columns each, and whether it converged.
     BlockSteps {
+        /// Block iterations performed.
         steps: usize,
+        /// Columns in the block (the subspace dimension `k`).
         width: usize,
+        /// Whether the iteration met its tolerance.
         converged: bool,
     },
     /// Samples seen (Oja's rule).

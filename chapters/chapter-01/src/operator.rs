@@ -89,6 +89,7 @@ fn validate_dense(m: ArrayView2<f64>) -> Result<()> {
 /// # Shapes
 /// `centered: D × N`, samples as columns, already mean-subtracted.
 pub struct Covariance<'a> {
+    /// The centered data `X` (`D × N`, samples as columns).
     pub centered: ArrayView2<'a, f64>,
 }
 

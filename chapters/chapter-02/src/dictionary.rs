@@ -44,8 +44,11 @@ pub struct DictionaryStep {
 /// A learned dictionary, its codes and the history.
 #[derive(Debug, Clone)]
 pub struct Dictionary {
+    /// The learned atoms as columns (`m × opts.atoms`), each of norm at most 1.
     pub atoms: Array2<f64>,
+    /// Codes of `y` from the last coding step (`opts.atoms × N`).
     pub codes: Array2<f64>,
+    /// One entry per outer iteration.
     pub history: Vec<DictionaryStep>,
 }
 

@@ -231,7 +231,7 @@ pub fn certified_solution(
     let x = polish(a, y, rough.x.view(), lambda)?;
     let kkt = kkt_residual(a, y, x.view(), lambda)?;
     let scale = a.t().dot(&y).iter().fold(1.0f64, |m, v| m.max(v.abs()));
-    if !(kkt <= CERTIFY_TOL * scale) {
+    if kkt.is_nan() || kkt > CERTIFY_TOL * scale {
         return Err(Error::NotConverged {
             algorithm: "certified_solution (FISTA + polish)",
             iterations: rough.iterations,

@@ -37,6 +37,7 @@ pub struct Layer {
 /// A LISTA network of `layers.len()` layers.
 #[derive(Debug, Clone)]
 pub struct Lista {
+    /// The layers' weights, applied in order.
     pub layers: Vec<Layer>,
 }
 

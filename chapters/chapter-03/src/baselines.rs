@@ -52,7 +52,7 @@ impl Denoiser for PcaShrinkage {
         check_alpha(alpha)?;
         let noise = (sigma / alpha).powi(2);
         let gains = self.pca.variances.mapv(|l| l / (l + noise));
-        let centered = &x_t / alpha - &self.pca.mean.view().insert_axis(Axis(1));
+        let centered = &x_t / alpha - self.pca.mean.view().insert_axis(Axis(1));
         let coords = self.pca.components.t().dot(&centered) * &gains.insert_axis(Axis(1));
         let out = self.pca.components.dot(&coords) + self.pca.mean.view().insert_axis(Axis(1));
         ensure_finite_output(

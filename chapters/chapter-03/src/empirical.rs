@@ -17,6 +17,7 @@ use shared::{Error, Result};
 /// The memorizing denoiser of the columns of `points` (`d × n`).
 #[derive(Debug, Clone)]
 pub struct Empirical {
+    /// The training points as columns (`d × n`).
     pub points: Array2<f64>,
 }
 

@@ -5,6 +5,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, array};
 
 use crate::baselines::{PcaProjection, PcaShrinkage, SoftThresholding};
 use crate::empirical::Empirical;
+use crate::learned::{MlpDenoiser, TrainOptions, draw_batch, mean_loss, train};
 use crate::lowrank::LowRankMixture;
 use crate::mixture::GaussianMixture;
 use crate::process::{Process, uniform_grid};
@@ -87,6 +88,8 @@ pub struct Results {
     pub generation: Generation,
     /// Experiment 3, one row per noise level.
     pub errors: Vec<ErrorRow>,
+    /// Experiment 4, one entry per training-set size.
+    pub learned: Vec<LearnedRow>,
 }
 
 /// Runs every experiment of the chapter for `config`.
@@ -100,6 +103,7 @@ pub fn run_all(config: &Config) -> Result<Results> {
         variance: variance_check(&mut Stream::Variance.rng(config.seed))?,
         generation: generation(config)?,
         errors: error_vs_noise(&mut Stream::Comparison.rng(config.seed))?,
+        learned: learned_denoisers(config)?,
     })
 }
 
@@ -228,6 +232,8 @@ pub struct SamplerStats {
     pub name: &'static str,
     /// Fraction within [`NEAR`] of the union of subspaces.
     pub near_union: f64,
+    /// Median distance to the union of subspaces.
+    pub median_union_distance: f64,
     /// Fraction within [`NEAR`] of some training point.
     pub near_training: f64,
     /// Median distance to the nearest training point.
@@ -363,11 +369,12 @@ fn sampler_stats(
         })
         .collect();
     let near_union = nearest.iter().filter(|(_, d)| *d < NEAR).count() as f64 / n;
+    let median_union_distance = median(nearest.iter().map(|(_, d)| *d).collect());
     let mut proportions = vec![0.0; mix.bases.len()];
     for (k, _) in &nearest {
         proportions[*k] += 1.0 / n;
     }
-    let mut to_training: Vec<f64> = x
+    let to_training: Vec<f64> = x
         .axis_iter(Axis(1))
         .map(|p| {
             training
@@ -377,15 +384,21 @@ fn sampler_stats(
         })
         .collect();
     let near_training = to_training.iter().filter(|d| **d < NEAR).count() as f64 / n;
-    to_training.sort_by(f64::total_cmp);
-    let median_training_distance = to_training[to_training.len() / 2];
+    let median_training_distance = median(to_training);
     Ok(SamplerStats {
         name,
         near_union,
+        median_union_distance,
         near_training,
         median_training_distance,
         proportions,
     })
+}
+
+/// The median of `values` (the upper one for an even count; NaN if empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// Denoising error of the optimal denoiser and the baselines at one noise level.
@@ -465,3 +478,117 @@ pub fn error_vs_noise(rng: &mut Rng) -> Result<Vec<ErrorRow>> {
     Ok(rows)
 }
 // ANCHOR_END: comparison
+
+/// Training-set sizes of the learned denoisers.
+pub const LEARN_SIZES: [usize; 2] = [10, 2000];
+/// Hidden units of the learned denoisers.
+pub const LEARN_HIDDEN: usize = 64;
+/// Adam settings of the learned denoisers.
+pub const LEARN_OPTIONS: TrainOptions = TrainOptions {
+    steps: 3000,
+    batch: 256,
+    learning_rate: 3e-3,
+};
+/// VP times at which the learned denoisers' errors are compared.
+pub const LEARN_TIMES: [f64; 3] = [0.1, 0.3, 0.6];
+/// Test points of the comparison.
+pub const LEARN_TEST: usize = 2000;
+
+/// A denoiser learned from `size` samples of the two-lines-and-a-plane mixture.
+#[derive(Debug, Clone)]
+pub struct LearnedRow {
+    /// Number of training samples.
+    pub size: usize,
+    /// The denoising objective on the training set at the end of training.
+    pub train_objective: f64,
+    /// The same objective on fresh samples.
+    pub test_objective: f64,
+    /// Mean squared error on fresh test points at each of [`LEARN_TIMES`]: the
+    /// learned denoiser, the closed-form MMSE one, and the memorizing denoiser of
+    /// the same training set.
+    pub errors: Vec<TimeErrors>,
+    /// How the samples drawn with the learned denoiser relate to the subspaces
+    /// and to its training set.
+    pub sampling: SamplerStats,
+}
+
+/// Denoising errors at one time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeErrors {
+    /// The VP time $t$ ($\sigma_t = t$).
+    pub time: f64,
+    /// The learned network's mean squared error.
+    pub learned: f64,
+    /// The closed-form MMSE denoiser's (the floor).
+    pub mmse: f64,
+    /// The memorizing denoiser's of the same training set.
+    pub memorizing: f64,
+}
+
+// ANCHOR: learned_experiment
+/// Trains a denoiser on samples of the two-lines-and-a-plane mixture for each of
+/// [`LEARN_SIZES`], compares its error with the closed form and the memorizer,
+/// and samples with it from the generation experiment's noise.
+///
+/// # Errors
+/// An invalid `c`, or a training or sampling error.
+pub fn learned_denoisers(c: &Config) -> Result<Vec<LearnedRow>> {
+    c.validate()?;
+    let mix = lines_and_plane(&mut Stream::Mixture.rng(c.seed));
+    let mut rng = Stream::Learned.rng(c.seed);
+    let process = Process::VariancePreserving;
+    let grid = vp_grid(c.steps);
+    let times = &grid[..grid.len() - 1]; // the denoiser is queried at every time but the last
+    let (test, _) = mix.sample(&mut rng, LEARN_TEST)?;
+    let noise = gaussian_matrix(&mut Stream::SamplerNoise.rng(c.seed), 3, c.samples);
+    let mut rows = Vec::new();
+    for size in LEARN_SIZES {
+        let (training, _) = mix.sample(&mut rng, size)?;
+        let mut net = MlpDenoiser::new(3, LEARN_HIDDEN, &mut rng)?;
+        train(
+            &mut net,
+            training.view(),
+            process,
+            times,
+            &LEARN_OPTIONS,
+            &mut rng,
+        )?;
+        let batches = |x: ArrayView2<f64>, rng: &mut Rng| -> Result<Vec<_>> {
+            (0..8)
+                .map(|_| draw_batch(x, process, times, 1000, rng))
+                .collect()
+        };
+        let train_objective = mean_loss(&net, &batches(training.view(), &mut rng)?)?;
+        let test_objective = mean_loss(&net, &batches(test.view(), &mut rng)?)?;
+        let memorizer = Empirical {
+            points: training.clone(),
+        };
+        let g = gaussian_matrix(&mut rng, 3, LEARN_TEST);
+        let mut errors = Vec::new();
+        for time in LEARN_TIMES {
+            let (alpha, sigma) = (process.alpha(time), process.sigma(time));
+            let x_t = process.noisy(test.view(), g.view(), time)?;
+            let mse = |d: &dyn Denoiser| -> Result<f64> {
+                let out = d.denoise(x_t.view(), alpha, sigma)?;
+                Ok((&out - &test).mapv(|v| v * v).sum() / LEARN_TEST as f64)
+            };
+            errors.push(TimeErrors {
+                time,
+                learned: mse(&net)?,
+                mmse: mse(&mix)?,
+                memorizing: mse(&memorizer)?,
+            });
+        }
+        let samples = ddim_sample(&net, process, &grid, noise.view(), |_, _| {})?;
+        let sampling = sampler_stats("learned", &mix, samples.view(), training.view())?;
+        rows.push(LearnedRow {
+            size,
+            train_objective,
+            test_objective,
+            errors,
+            sampling,
+        });
+    }
+    Ok(rows)
+}
+// ANCHOR_END: learned_experiment

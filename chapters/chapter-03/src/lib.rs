@@ -17,6 +17,7 @@
 pub mod baselines;
 pub mod empirical;
 pub mod experiments;
+pub mod learned;
 pub mod lowrank;
 pub mod mixture;
 pub mod process;

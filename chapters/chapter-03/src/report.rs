@@ -6,9 +6,10 @@ use crate::experiments::{
     CMP_D, CMP_K, CMP_P, CMP_POINTS, Config, ErrorRow, Generation, NEAR, Results, VARIANCE_SAMPLES,
     VE_HORIZON, VarianceRow,
 };
+use crate::experiments::{LEARN_HIDDEN, LEARN_OPTIONS, LEARN_TEST, LearnedRow};
 use crate::process::Process;
 use shared::plot::{Figure, Style};
-use shared::report::{Table, fixed, heading};
+use shared::report::{Table, fixed, heading, sci_or_below};
 use shared::{Output, Result};
 
 /// Renders the chapter's results: the report text and the SVG figures.
@@ -22,6 +23,7 @@ pub fn render(results: &Results) -> Result<Output> {
     write_variance(&mut report, &results.variance);
     write_generation(&mut report, config, &results.generation);
     write_errors(&mut report, &results.errors);
+    write_learned(&mut report, &results.learned);
     let figures = vec![
         (
             "denoising_progression.svg".to_string(),
@@ -94,6 +96,7 @@ fn write_generation(out: &mut String, c: &Config, g: &Generation) {
     let mut t = Table::new([
         "denoiser",
         "near the subspaces",
+        "median distance to them",
         "near a training point",
         "median distance to training",
         "line / line / plane",
@@ -103,6 +106,7 @@ fn write_generation(out: &mut String, c: &Config, g: &Generation) {
         t.row([
             s.name.to_string(),
             format!("{}%", fixed(100.0 * s.near_union, 1)),
+            sci_or_below(s.median_union_distance, 1e-6),
             format!("{}%", fixed(100.0 * s.near_training, 1)),
             fixed(s.median_training_distance, 3),
             props.join(" / "),
@@ -140,6 +144,62 @@ fn write_errors(out: &mut String, rows: &[ErrorRow]) {
             fixed(r.pca_shrinkage, 4),
             fixed(r.pca_projection, 4),
             fixed(r.soft, 4),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+}
+
+fn write_learned(out: &mut String, rows: &[LearnedRow]) {
+    out.push_str(&heading(
+        "4. A denoiser learned from samples, and the memorization risk",
+    ));
+    let _ = writeln!(
+        out,
+        "Two lines and a plane again. A ReLU network (1 hidden layer, {LEARN_HIDDEN} units, skip alpha x_t /\n\
+         (alpha^2 + sigma^2)) trained by Adam ({} steps, batch {}) on the weighted denoising objective\n\
+         w_t ||x - net(t, x_t)||^2, w_t = alpha_t / sigma_t, t uniform on the sampler's grid.\n\
+         Errors are mean squared errors on {LEARN_TEST} fresh points, VP, sigma_t = t.\n",
+        LEARN_OPTIONS.steps, LEARN_OPTIONS.batch
+    );
+    let mut t = Table::new([
+        "training samples",
+        "objective: train",
+        "test",
+        "t",
+        "learned",
+        "MMSE",
+        "memorizing",
+    ]);
+    for r in rows {
+        for (i, e) in r.errors.iter().enumerate() {
+            let first = |v: String| if i == 0 { v } else { String::new() };
+            t.row([
+                first(r.size.to_string()),
+                first(fixed(r.train_objective, 4)),
+                first(fixed(r.test_objective, 4)),
+                fixed(e.time, 1),
+                fixed(e.learned, 4),
+                fixed(e.mmse, 4),
+                fixed(e.memorizing, 4),
+            ]);
+        }
+    }
+    let _ = writeln!(out, "{t}");
+    let mut t = Table::new([
+        "sampling with the network",
+        "near the subspaces",
+        "median distance to them",
+        "near a training point",
+        "median distance to training",
+    ]);
+    for r in rows {
+        let s = &r.sampling;
+        t.row([
+            format!("trained on {}", r.size),
+            format!("{}%", fixed(100.0 * s.near_union, 1)),
+            fixed(s.median_union_distance, 3),
+            format!("{}%", fixed(100.0 * s.near_training, 1)),
+            fixed(s.median_training_distance, 3),
         ]);
     }
     let _ = write!(out, "{t}");
