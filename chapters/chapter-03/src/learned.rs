@@ -388,7 +388,7 @@ mod tests {
         for (i, want) in analytic.iter().enumerate() {
             let loss_at = |delta: f64| {
                 let mut moved = net.clone();
-                let params = moved
+                let mut params = moved
                     .w1
                     .iter_mut()
                     .chain(moved.b1.iter_mut())
