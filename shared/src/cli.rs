@@ -17,7 +17,7 @@ use crate::report::Output;
 /// Flags every chapter accepts besides its own parameters.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonArgs {
-    /// Directory for the SVG figures [default: target/<chapter>].
+    /// Directory for the SVG figures [default: target/CHAPTER, e.g. target/chapter-01].
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Do not show progress on stderr.

@@ -206,3 +206,67 @@ fn every_summary_entry_exists() {
         );
     }
 }
+
+/// `(file, anchor)` of every `ANCHOR: name` in the chapter crates' sources.
+fn source_anchors() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for file in files_under(&root().join("chapters")) {
+        if file.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&file).unwrap();
+        for line in text.lines() {
+            if let Some((_, name)) = line.split_once("ANCHOR: ") {
+                out.push((file.clone(), name.trim().to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Every anchored region in the sources is shown by some page: an anchor no
+/// page includes is either dead or a section the book forgot.
+#[test]
+fn every_source_anchor_is_included_by_a_page() {
+    let mut included = BTreeSet::new();
+    for page in markdown_pages() {
+        let text = fs::read_to_string(&page).unwrap();
+        for (path, spec) in includes(&text) {
+            if let Some(spec) = spec {
+                let target = fs::canonicalize(page.parent().unwrap().join(&path)).unwrap();
+                included.insert((target, spec));
+            }
+        }
+    }
+    let anchors = source_anchors();
+    assert!(anchors.len() > 20, "the anchor scan found too few anchors");
+    for (file, name) in anchors {
+        let key = (fs::canonicalize(&file).unwrap(), name.clone());
+        assert!(
+            included.contains(&key),
+            "{}: anchor `{name}` is not included by any page",
+            file.display()
+        );
+    }
+}
+
+/// A region that stops inside a function (more `{` than `}`) must say so:
+/// its last line is `// --snip--`, so a reader knows code follows.
+#[test]
+fn regions_that_stop_mid_function_say_snip() {
+    for (file, name) in source_anchors() {
+        let source = fs::read_to_string(&file).unwrap();
+        let region = anchored_region(&source, &name).unwrap();
+        let opens = region.matches('{').count();
+        let closes = region.matches('}').count();
+        let last = region.lines().last().unwrap_or("").trim();
+        if opens > closes {
+            assert_eq!(
+                last,
+                "// --snip--",
+                "{}: anchor `{name}` stops mid-function without `// --snip--`",
+                file.display()
+            );
+        }
+    }
+}

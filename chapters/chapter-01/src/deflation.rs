@@ -91,6 +91,7 @@ pub fn deflation<O: SymmetricOperator + ?Sized>(
         deflated.found.push((run.value, run.vector.clone()));
         runs.push(run);
     }
+    // --snip--
     // ANCHOR_END: deflation
     let mut vectors = Array2::zeros((op.dim(), k));
     for (mut col, run) in vectors.columns_mut().into_iter().zip(&runs) {

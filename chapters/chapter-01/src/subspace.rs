@@ -96,6 +96,7 @@ pub fn subspace_iteration<O: SymmetricOperator + ?Sized>(
     }
     let iterations = residuals.len();
     let converged = residuals.last().is_some_and(|r| *r < tol);
+    // --snip--
     // ANCHOR_END: subspace_iteration
     if residuals.last().is_some_and(|r| r.is_nan()) {
         return Err(Error::NumericalFailure {

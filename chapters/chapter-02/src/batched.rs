@@ -174,6 +174,7 @@ pub(crate) fn solve(
             t = t_next;
         }
     }
+    // --snip--
     // ANCHOR_END: solve
     let kkt = kkt_of_rows(&p, &rows, prox);
     ensure_finite_output("ista/fista", "the KKT residual", [&kkt])?;

@@ -36,7 +36,7 @@ fn check_alpha(alpha: f64) -> Result<()> {
 }
 
 // ANCHOR: baselines
-/// The Gaussian (Wiener) denoiser of a model fitted by [`chapter_01::pca`].
+/// The Gaussian (Wiener) denoiser of a model fitted by [`chapter_01::pca()`].
 #[derive(Debug, Clone)]
 pub struct PcaShrinkage {
     /// The fitted mean, principal directions and variances.
@@ -64,7 +64,7 @@ impl Denoiser for PcaShrinkage {
     }
 }
 
-/// Projection onto a subspace learned by [`chapter_01::pca`], without shrinking.
+/// Projection onto a subspace learned by [`chapter_01::pca()`], without shrinking.
 #[derive(Debug, Clone)]
 pub struct PcaProjection {
     /// The fitted mean and principal directions.
