@@ -18,7 +18,7 @@
 //! where the skip $c_t x_t$ is the exact denoiser of $\mathcal N(0, I)$ data, so
 //! the network only learns the correction. Trained by Adam on minibatches.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, concatenate, s};
+use ndarray::{Array1, Array2, ArrayView2, Axis, concatenate};
 use rand::RngExt;
 
 use crate::process::Process;
@@ -348,11 +348,6 @@ impl Adam {
             *p -= lr * (*m / c1) / ((*v / c2).sqrt() + 1e-8);
         }
     }
-}
-
-/// The first `n` columns of `x` (all of them if it has fewer).
-pub fn first_columns(x: ArrayView2<f64>, n: usize) -> Array2<f64> {
-    x.slice(s![.., ..n.min(x.ncols())]).to_owned()
 }
 
 #[cfg(test)]
