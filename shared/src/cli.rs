@@ -132,7 +132,7 @@ pub fn run_main(body: impl FnOnce() -> Result<()>) -> ExitCode {
         Err(e) => {
             say(&format!("error: {e}"));
             match e {
-                Error::Io { .. } | Error::Plot { .. } => ExitCode::from(1),
+                Error::Io { .. } | Error::Plot { .. } | Error::Data { .. } => ExitCode::from(1),
                 _ => ExitCode::from(2),
             }
         }

@@ -79,6 +79,16 @@ pub enum Error {
         /// What overflowed or became NaN, with a hint on what to do.
         detail: String,
     },
+    /// A data file shipped with the project is missing, corrupt or of the wrong version.
+    #[error("{}: {problem}; {fix}", path.display())]
+    Data {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        problem: String,
+        /// What to do about it.
+        fix: &'static str,
+    },
     /// A figure could not be drawn.
     #[error("could not draw figure {name}: {message}")]
     Plot {

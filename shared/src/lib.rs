@@ -11,6 +11,8 @@
 
 pub mod cli;
 pub mod data;
+#[cfg(feature = "digits")]
+pub mod digits;
 pub mod error;
 pub mod linalg;
 pub mod params;

@@ -32,6 +32,47 @@ pub fn stream_rng(seed: u64, stream: u64) -> Rng {
     rng
 }
 
+/// Declares a chapter's random streams: an enum whose discriminants are the
+/// stream ids (the compiler rejects a repeated id, so no two experiments can
+/// share a stream by accident) and a `rng(seed)` method giving each stream's
+/// generator ([`stream_rng`]).
+///
+/// ```
+/// shared::streams! {
+///     /// The streams of an example.
+///     pub enum Stream {
+///         /// Data.
+///         Data = 1,
+///         /// Initialization.
+///         Init = 2,
+///     }
+/// }
+/// assert_ne!(Stream::Data.rng(0), Stream::Init.rng(0));
+/// ```
+#[macro_export]
+macro_rules! streams {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[doc = $doc:literal])* $variant:ident = $id:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(u64)]
+        $vis enum $name {
+            $( $(#[doc = $doc])* $variant = $id, )*
+        }
+
+        impl $name {
+            /// The generator of this stream under `seed`.
+            pub fn rng(self, seed: u64) -> $crate::rng::Rng {
+                $crate::rng::stream_rng(seed, self as u64)
+            }
+        }
+    };
+}
+
 /// A vector with i.i.d. standard normal entries.
 pub fn gaussian_vector(rng: &mut Rng, len: usize) -> Array1<f64> {
     Array1::from_shape_simple_fn(len, || rng.sample(StandardNormal))

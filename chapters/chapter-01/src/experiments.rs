@@ -10,7 +10,7 @@ use crate::power::{PowerSteps, tangent_to};
 use crate::subspace::subspace_iteration;
 use shared::data::PlantedSubspace;
 use shared::linalg::{random_orthonormal, subspace_distance};
-use shared::rng::{Rng, gaussian_matrix, gaussian_vector, stream_rng};
+use shared::rng::{Rng, gaussian_matrix, gaussian_vector};
 use shared::symmetric::eigh_descending;
 use shared::{Error, Result};
 
@@ -30,24 +30,17 @@ shared::parameters! {
     }
 }
 
-/// The chapter's random streams, one per experiment ([`shared::rng::stream_rng`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u64)]
-pub enum Stream {
-    /// Eigenbases of the rate check's matrices.
-    RateMatrix = 1,
-    /// Start vectors of the rate check.
-    RateStart = 2,
-    /// The planted data (shared on purpose by recovery and denoising: same data).
-    Planted = 3,
-    /// Start blocks of the recovery methods.
-    Recovery = 4,
-}
-
-impl Stream {
-    /// The generator of this stream under `seed`.
-    pub fn rng(self, seed: u64) -> Rng {
-        stream_rng(seed, self as u64)
+shared::streams! {
+    /// The chapter's random streams, one per experiment ([`shared::rng::stream_rng`]).
+    pub enum Stream {
+        /// Eigenbases of the rate check's matrices.
+        RateMatrix = 1,
+        /// Start vectors of the rate check.
+        RateStart = 2,
+        /// The planted data (shared on purpose by recovery and denoising: same data).
+        Planted = 3,
+        /// Start blocks of the recovery methods.
+        Recovery = 4,
     }
 }
 
@@ -288,6 +281,9 @@ pub struct RateCheck {
     /// Steps guaranteed to reach the target by $\tan\theta_t \le r^t \tan\theta_0$:
     /// $\lceil \log(\text{target}/\tan\theta_0) / \log r \rceil$.
     pub predicted_steps: usize,
+    /// Whether the run reached [`RATE_TARGET`] within [`RATE_MAX_STEPS`]
+    /// (if not, the rates describe a truncated run).
+    pub reached_target: bool,
 }
 
 impl RateCheck {
@@ -304,6 +300,8 @@ impl RateCheck {
 
 /// Power iteration runs until $\tan\theta_t$ falls below this.
 pub const RATE_TARGET: f64 = 1e-10;
+/// ... or for at most this many steps.
+pub const RATE_MAX_STEPS: usize = 10_000;
 
 // ANCHOR: rate_check
 /// Runs power iteration on a random matrix with the given spectrum (eigenbasis
@@ -311,7 +309,7 @@ pub const RATE_TARGET: f64 = 1e-10;
 /// $\tan\theta(v_t, w_1)$ shrinks.
 ///
 /// # Errors
-/// As [`matrix_with_spectrum`].
+/// As [`matrix_with_spectrum`]; [`shared::Error::NumericalFailure`] if a tangent is not finite.
 pub fn rate_check(
     dim: usize,
     spectrum: Spectrum,
@@ -322,7 +320,7 @@ pub fn rate_check(
     let w1 = known.vectors.column(0);
     let v0 = gaussian_vector(starts, dim);
     let mut tangents = vec![tangent_to(v0.view(), w1)];
-    for step in PowerSteps::new(&known.matrix, v0.view())?.take(10_000) {
+    for step in PowerSteps::new(&known.matrix, v0.view())?.take(RATE_MAX_STEPS) {
         tangents.push(tangent_to(step.vector.view(), w1));
         if *tangents.last().unwrap_or(&0.0) < RATE_TARGET {
             break;
@@ -330,6 +328,8 @@ pub fn rate_check(
     }
     // --snip--
     // ANCHOR_END: rate_check
+    shared::error::ensure_finite_output("rate_check", "tan(theta_t)", tangents.iter())?;
+    let reached_target = tangents.last().is_some_and(|t| *t < RATE_TARGET);
     let exact_tangents = exact_tangents(&known, v0.view(), tangents.len());
     let r = spectrum.ratio();
     let predicted_steps = ((RATE_TARGET / tangents[0]).ln() / r.ln()).ceil() as usize;
@@ -340,6 +340,7 @@ pub fn rate_check(
         tangents,
         exact_tangents,
         predicted_steps,
+        reached_target,
     })
 }
 
@@ -569,10 +570,10 @@ fn subspace_rate(c: &Config, spectrum: &[f64], residuals: &[f64]) -> SubspaceRat
             .map(|l| ((l - top) * (l / top).powi(t as i32)).powi(2))
             .sum()
     };
-    // residuals[i] is measured after iteration i + 1.
+    // residuals[i] is measured on span(M^i Q0): Rayleigh–Ritz runs before the next product.
     let t = residuals.len().saturating_sub(1);
     let half = t / 2;
-    let window = (energy(t + 1) / energy(half + 1)).powf(0.5 / (t - half).max(1) as f64);
+    let window = (energy(t) / energy(half)).powf(0.5 / (t - half).max(1) as f64);
     SubspaceRate {
         model: edge / spike,
         asymptotic: spectrum[d] / top,

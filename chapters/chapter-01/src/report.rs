@@ -93,7 +93,11 @@ fn write_rates(out: &mut String, c: &Config, rates: &[RateCheck]) {
             fixed(r.measured_rate, 5),
             fixed(r.window_rate, 5),
             format!("{}%", fixed(100.0 * rel, 2)),
-            (r.tangents.len() - 1).to_string(),
+            format!(
+                "{}{}",
+                r.tangents.len() - 1,
+                if r.reached_target { "" } else { " (cap)" }
+            ),
             r.predicted_steps.to_string(),
         ]);
     }

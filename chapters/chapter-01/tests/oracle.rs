@@ -279,7 +279,7 @@ fn published_recovery_numbers_match_their_predictions() {
     assert_relative_eq!(
         reference.to_truth,
         rec.predicted_to_truth,
-        max_relative = 0.2
+        max_relative = 0.1
     );
     let rate = rec.subspace_rate;
     assert_relative_eq!(rate.measured, rate.window, max_relative = 0.05);

@@ -58,26 +58,19 @@ impl Config {
     }
 }
 
-/// The chapter's random streams, one per experiment ([`shared::rng::stream_rng`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u64)]
-pub enum Stream {
-    /// Compressed sensing.
-    Sensing = 1,
-    /// Dictionary learning by alternating minimization.
-    Dictionary = 2,
-    /// LISTA.
-    Unrolled = 3,
-    /// Complete dictionary learning by MSP.
-    Msp = 4,
-    /// Nonnegative ISTA as ReLU layers.
-    Relu = 5,
-}
-
-impl Stream {
-    /// The generator of this stream under `seed`.
-    pub fn rng(self, seed: u64) -> Rng {
-        shared::rng::stream_rng(seed, self as u64)
+shared::streams! {
+    /// The chapter's random streams, one per experiment ([`shared::rng::stream_rng`]).
+    pub enum Stream {
+        /// Compressed sensing.
+        Sensing = 1,
+        /// Dictionary learning by alternating minimization.
+        Dictionary = 2,
+        /// LISTA.
+        Unrolled = 3,
+        /// Complete dictionary learning by MSP.
+        Msp = 4,
+        /// Nonnegative ISTA as ReLU layers.
+        Relu = 5,
     }
 }
 
@@ -511,22 +504,33 @@ pub const MSP_OPTIONS: MspOptions = MspOptions {
 /// Complete dictionary learning by MSP on a planted orthogonal dictionary.
 #[derive(Debug, Clone)]
 pub struct CompleteDictionary {
-    /// $\|A_k Y\|_4^4 / (3\theta n N)$ for $k = 0, 1, \dots$: about $\theta$ for a random
-    /// rotation, about 1 at the truth (Gaussian fourth moments).
+    /// $\|A_k X\|_4^4 / (3\theta n N)$ for $k = 0, 1, \dots$: 1 in expectation at the
+    /// truth, [`random_rotation_objective`] for a random rotation.
     pub normalized_objective: Vec<f64>,
-    /// [`crate::msp::signed_permutation_error`] of $A_k D_o$ for each $k$.
+    /// [`random_rotation_objective`] for these sizes.
+    pub random_objective: f64,
+    /// [`crate::msp::signed_permutation_error`] of $A_k U_o$ for each $k$.
     pub error: Vec<f64>,
-    /// The normalized objective at the truth, $A = D_o^\top$ ($\|X\|_4^4 / (3\theta n N)$).
+    /// The normalized objective at the truth, $A = U_o^\top$ ($\|Z\|_4^4 / (3\theta n N)$).
     pub truth_objective: f64,
     /// Whether MSP met its tolerance.
     pub converged: bool,
-    /// Atoms recovered: rows of $A D_o$ with an entry above 0.99 in magnitude.
+    /// Atoms recovered: rows of $A U_o$ with an entry above 0.99 in magnitude.
     pub recovered: usize,
 }
 
+/// The expected normalized objective $\mathbb E\|AX\|_4^4/(3\theta nN)$ for a Haar-random
+/// rotation $A$: an entry of $AX$ is $\sum_k r_k z_k$ with $\|r\| = 1$, whose fourth
+/// moment is $3\theta S + 3\theta^2(1 - S)$ for $S = \sum_k r_k^4$, and
+/// $\mathbb E S = 3/(n+2)$ for a uniform unit vector; so the value is
+/// $\theta + (1 - \theta)\,3/(n+2)$, tending to $\theta$ for large $n$.
+pub fn random_rotation_objective(n: usize, theta: f64) -> f64 {
+    theta + (1.0 - theta) * 3.0 / (n as f64 + 2.0)
+}
+
 // ANCHOR: complete_dictionary
-/// Signals $Y = D_o X$ with a Haar-random orthogonal $D_o$ and Bernoulli($\theta$)–Gaussian
-/// $X$; MSP from a random rotation, tracking objective and recovery at every step.
+/// Signals $X = U_o Z$ with a Haar-random orthogonal $U_o$ and Bernoulli($\theta$)–Gaussian
+/// $Z$; MSP from a random rotation, tracking objective and recovery at every step.
 ///
 /// # Errors
 /// An MSP error.
@@ -553,6 +557,7 @@ pub fn complete_dictionary(rng: &mut Rng) -> Result<CompleteDictionary> {
     let recovered = a_recovered(learned.rotation.dot(&truth).view());
     Ok(CompleteDictionary {
         normalized_objective: learned.objective.iter().map(|f| f / scale).collect(),
+        random_objective: random_rotation_objective(MSP_N, MSP_THETA),
         error,
         truth_objective: l4_objective(truth.t(), y.view()) / scale,
         converged: learned.converged,
@@ -576,6 +581,10 @@ pub const RELU_N: usize = 20;
 pub const RELU_SIGNALS: usize = 50;
 /// LASSO weight.
 pub const RELU_LAMBDA: f64 = 0.05;
+/// Nonzeros per code.
+pub const RELU_SPARSITY: usize = 3;
+/// Noise standard deviation of the signals.
+pub const RELU_NOISE: f64 = 0.01;
 /// Depths shown.
 pub const RELU_DEPTHS: [usize; 5] = [1, 10, 100, 1000, 3000];
 
@@ -586,8 +595,6 @@ pub struct ReluRow {
     pub layers: usize,
     /// $\|Z_T - Z^\star\|_F / \|Z^\star\|_F$ with $Z^\star$ from [`crate::fista_nonnegative`].
     pub relative_distance: f64,
-    /// Fraction of negative entries in the output (always 0: the ReLU).
-    pub negative_fraction: f64,
 }
 
 // ANCHOR: relu_experiment
@@ -598,13 +605,21 @@ pub struct ReluRow {
 /// A solver error.
 pub fn relu_layers(rng: &mut Rng) -> Result<Vec<ReluRow>> {
     let a = unit_column_matrix(rng, RELU_M, RELU_N);
-    let codes = sparse_codes(rng, RELU_N, 3, RELU_SIGNALS)?.mapv(f64::abs);
-    let y = a.dot(&codes) + gaussian_matrix(rng, RELU_M, RELU_SIGNALS) * 0.01;
+    let codes = sparse_codes(rng, RELU_N, RELU_SPARSITY, RELU_SIGNALS)?.mapv(f64::abs);
+    let y = a.dot(&codes) + gaussian_matrix(rng, RELU_M, RELU_SIGNALS) * RELU_NOISE;
     let options = SolverOptions {
         max_iters: 100_000,
         tol: 1e-12,
     };
     let reference = fista_nonnegative(a.view(), y.view(), RELU_LAMBDA, &options)?;
+    if !reference.converged {
+        return Err(Error::NotConverged {
+            algorithm: "fista_nonnegative (ReLU reference)",
+            iterations: reference.iterations,
+            residual: reference.kkt,
+            tolerance: options.tol,
+        });
+    }
     let norm = reference.x.iter().map(|v| v * v).sum::<f64>().sqrt();
     RELU_DEPTHS
         .iter()
@@ -624,7 +639,6 @@ pub fn relu_layers(rng: &mut Rng) -> Result<Vec<ReluRow>> {
             Ok(ReluRow {
                 layers,
                 relative_distance: distance / norm,
-                negative_fraction: z.iter().filter(|v| **v < 0.0).count() as f64 / z.len() as f64,
             })
         })
         .collect()

@@ -9,12 +9,14 @@
 //! are the dictionary. With $\eta \le 1/L$, stacking such layers is running
 //! nonnegative ISTA, which converges to the same minimizer as
 //! [`crate::fista_nonnegative`]. CRATE's sparsification block (chapter 5) is
-//! exactly one such layer with a learned square dictionary.
+//! one such layer with a learned square dictionary, warm-started at its input
+//! ($z = x$) rather than at $z = 0$ as [`relu_network`] is.
 //!
 //! Notation: `y` holds the signals (the textbook's $X$) and `x` the codes ($Z$).
 
 use ndarray::{Array2, ArrayView2};
 
+use crate::lasso::nonnegative_soft_threshold;
 use shared::Result;
 use shared::error::{ensure_finite_output, ensure_nonnegative};
 
@@ -37,7 +39,10 @@ pub fn relu_layer(
     crate::lasso::validate_triple(a, y, x, lambda)?;
     ensure_nonnegative("eta", eta)?;
     let residual = &y - &a.dot(&x);
-    let out = (&x + &(a.t().dot(&residual) * eta)).mapv(|v| (v - eta * lambda).max(0.0));
+    // T_{ηλ}(v) = max(v − ηλ, 0), NaN-preserving (a bare `max(0.0)` would turn a
+    // diverged NaN into a silent 0).
+    let out =
+        (&x + &(a.t().dot(&residual) * eta)).mapv(|v| nonnegative_soft_threshold(v, eta * lambda));
     ensure_finite_output(
         "relu_layer",
         "the layer output (is eta <= 1/L?)",

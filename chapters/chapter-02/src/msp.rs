@@ -1,23 +1,28 @@
 //! Complete dictionary learning by $\ell^4$-norm maximization over the orthogonal group.
 //!
-//! Model: signals $Y = D_o X$ with an orthogonal dictionary $D_o \in O(n)$ and
-//! sparse codes $X$ (Bernoulli($\theta$)–Gaussian). For an orthogonal $A$, the
-//! rows of $AY$ have the same energy whatever $A$ is, but their fourth powers
-//! are largest when $AY$ is as spiky (sparse) as possible, which happens at
-//! $A = P D_o^\top$ for a signed permutation $P$. So we solve
-//! $$\max_{A \in O(n)} \; f(A) = \|AY\|_4^4 = \sum_{ij} (AY)_{ij}^4 .$$
+//! Model: signals $X = U_o Z$ (the textbook's $X$ for data, $Z$ for codes) with an
+//! orthogonal dictionary $U_o \in O(n)$ and sparse codes $Z$
+//! (Bernoulli($\theta$)–Gaussian). For an orthogonal $A$, $AX$ has the same
+//! energy whatever $A$ is, but its fourth powers are largest when $AX$ is as
+//! spiky (sparse) as possible, as at $A = P U_o^\top$ for a signed permutation
+//! $P$ (where $AX = PZ$). So we solve
+//! $$\max_{A \in O(n)} \; f(A) = \|AX\|_4^4 = \sum_{ij} (AX)_{ij}^4 .$$
+//! In the code the signals are `y`, as in the rest of this crate.
 //!
 //! The matching-stretching-projection (MSP) algorithm of the textbook (Ch. 2,
 //! complete dictionary learning; Zhai et al., 2020) is a *generalized power
-//! iteration*: take the gradient $\nabla f(A) = 4 (AY)^{\circ 3} Y^\top$ and
+//! iteration*: take the gradient $\nabla f(A) = 4 (AX)^{\circ 3} X^\top$ and
 //! project it onto the orthogonal group,
-//! $$A_{k+1} = \mathcal P_{O(n)}\big[(A_k Y)^{\circ 3} Y^\top\big], \qquad \mathcal P_{O(n)}(G) = U V^\top \text{ for } G = U\Sigma V^\top ,$$
+//! $$A_{k+1} = \mathcal P_{O(n)}\big[(A_k X)^{\circ 3} X^\top\big], \qquad \mathcal P_{O(n)}(G) = U V^\top \text{ for } G = U\Sigma V^\top ,$$
 //! the polar factor of $G$ (the orthogonal matrix nearest to $G$). Chapter 1's
 //! power method is the same scheme for $f(v) = v^\top M v$ on the sphere:
 //! $v \leftarrow \nabla f / \|\nabla f\|$ projects the gradient $2Mv$ onto the
 //! unit sphere. Because $f$ is convex, each step cannot lower it:
 //! $f(A_{k+1}) \ge f(A_k) + \langle \nabla f(A_k), A_{k+1} - A_k\rangle \ge f(A_k)$,
-//! since $A_{k+1}$ maximizes the linear term over $O(n)$.
+//! since $A_{k+1}$ maximizes the linear term over $O(n)$. Ascent guarantees a
+//! critical point, not the global maximum; that MSP finds the truth from a
+//! random start on this model is a landscape result (Zhai et al., 2020) we
+//! check by measurement.
 
 use nalgebra::DMatrix;
 use ndarray::{Array2, ArrayView2};
@@ -41,7 +46,7 @@ pub struct MspOptions {
 pub struct Msp {
     /// The learned orthogonal matrix $A$ (`n × n`); $A^\top$ is the dictionary estimate.
     pub rotation: Array2<f64>,
-    /// $\|A_k Y\|_4^4$ for $k = 0, 1, \dots$ (the start included).
+    /// $\|A_k X\|_4^4$ for $k = 0, 1, \dots$ (the start included).
     pub objective: Vec<f64>,
     /// The iterates $A_0, A_1, \dots$ (`n × n` each; the last is `rotation`).
     pub iterates: Vec<Array2<f64>>,
@@ -78,25 +83,26 @@ pub fn polar(g: ArrayView2<f64>) -> Result<Array2<f64>> {
     Ok(out)
 }
 
-/// $\|AY\|_4^4 = \sum_{ij} (AY)_{ij}^4$ (NaN propagates).
+/// $\|AX\|_4^4 = \sum_{ij} (AX)_{ij}^4$ for signals `y` $= X$ (NaN propagates).
 pub fn l4_objective(a: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
     a.dot(&y).iter().map(|v| v.powi(4)).sum()
 }
 
 /// $1 - \|M\|_4^4 / n$ for an orthogonal `m` (`n × n`): 0 exactly when $M$ is a
-/// signed permutation, and at most $1 - 1/n$. Applied to $M = A D_o$ it measures
-/// how far the learned $A$ is from recovering $D_o^\top$ up to sign and order.
+/// signed permutation, and at most $1 - 1/n$. Applied to $M = A U_o$ it measures
+/// how far the learned $A$ is from recovering $U_o^\top$ up to sign and order.
 pub fn signed_permutation_error(m: ArrayView2<f64>) -> f64 {
     1.0 - m.iter().map(|v| v.powi(4)).sum::<f64>() / m.nrows() as f64
 }
 
 // ANCHOR: msp
-/// Learns an orthogonal $A$ maximizing $\|AY\|_4^4$ by MSP from a random
+/// Learns an orthogonal $A$ maximizing $\|AX\|_4^4$ by MSP from a random
 /// orthogonal start drawn from `rng`.
 ///
 /// # Errors
 /// `y` empty or not finite; `max_iters = 0`; a NaN or negative `tol`;
-/// [`Error::NumericalFailure`] if an iterate overflows (rescale `y`).
+/// [`Error::NumericalFailure`] if the objective overflows (rescale `y`; an
+/// overflowing gradient is reported by [`polar`] as non-finite input).
 pub fn msp(y: ArrayView2<f64>, opts: &MspOptions, rng: &mut Rng) -> Result<Msp> {
     if y.is_empty() {
         return Err(Error::shape(

@@ -6,8 +6,8 @@ use crate::dictionary::DictionaryStep;
 use crate::experiments::{
     CompleteDictionary, Config, DICT_M, DICT_N, DICT_OPTIONS, DICT_SIGNALS, DICT_SPARSITY,
     ISTA_ITERS, LISTA_M, LISTA_N, LISTA_STEPS, LISTA_TEST, LISTA_TRAIN, MSP_N, MSP_SIGNALS,
-    MSP_THETA, RELU_LAMBDA, RELU_M, RELU_N, RELU_SIGNALS, ReluRow, Results, SENSING_ITERS, Sensing,
-    TinyInstance, Unrolled, bounds,
+    MSP_THETA, RELU_LAMBDA, RELU_M, RELU_N, RELU_NOISE, RELU_SIGNALS, RELU_SPARSITY, ReluRow,
+    Results, SENSING_ITERS, Sensing, TinyInstance, Unrolled, bounds,
 };
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading, sci, sci_or_below};
@@ -187,10 +187,11 @@ fn write_complete(out: &mut String, c: &CompleteDictionary) {
     ));
     let _ = writeln!(
         out,
-        "Y = D X, D a random {MSP_N} x {MSP_N} rotation, X Bernoulli({MSP_THETA})-Gaussian, {MSP_SIGNALS} signals.\n\
-         A <- polar((A Y)^3 Y^T) from a random rotation. Objective ||A Y||_4^4 / (3 theta n N):\n\
-         about theta = {MSP_THETA} at a random rotation, about 1 at the truth. Error = 1 - ||A D||_4^4 / n\n\
-         (0 iff A D is a signed permutation).\n"
+        "X = U Z, U a random {MSP_N} x {MSP_N} rotation, codes Z Bernoulli({MSP_THETA})-Gaussian, {MSP_SIGNALS} signals.\n\
+         A <- polar((A X)^3 X^T) from a random rotation. Objective ||A X||_4^4 / (3 theta n N): expected\n\
+         theta + (1 - theta) 3/(n+2) = {} at a random rotation, 1 at the truth.\n\
+         Error = 1 - ||A U||_4^4 / n (0 iff A U is a signed permutation).\n",
+        fixed(c.random_objective, 4)
     );
     let mut t = Table::new(["MSP step k", "objective", "error"]);
     let last = c.error.len() - 1;
@@ -211,7 +212,7 @@ fn write_complete(out: &mut String, c: &CompleteDictionary) {
     let _ = writeln!(out, "{t}");
     let _ = writeln!(
         out,
-        "Objective at the truth A = D^T: {}. Steps: {}{}. Atoms recovered (|entry of A D| > 0.99): {}/{MSP_N}.\n",
+        "Objective at the truth A = U^T: {}. Steps: {}{}. Atoms recovered (|entry of A U| > 0.99): {}/{MSP_N}.\n",
         fixed(c.truth_objective, 4),
         last,
         if c.converged { "" } else { " (NOT converged)" },
@@ -223,16 +224,13 @@ fn write_relu(out: &mut String, rows: &[ReluRow]) {
     out.push_str(&heading("6. Nonnegative ISTA is a stack of ReLU layers"));
     let _ = writeln!(
         out,
-        "A: {RELU_M} x {RELU_N}, unit-norm columns; {RELU_SIGNALS} signals with nonnegative 3-sparse codes; lambda = {RELU_LAMBDA}.\n\
+        "A: {RELU_M} x {RELU_N}, unit-norm columns; {RELU_SIGNALS} signals X = A Z + noise {RELU_NOISE}, Z >= 0\n\
+         {RELU_SPARSITY}-sparse; lambda = {RELU_LAMBDA}.\n\
          Layer: Z <- ReLU(Z + (1/L) A^T (X - A Z) - lambda/L), from Z = 0. Reference Z*: FISTA for Z >= 0.\n"
     );
-    let mut t = Table::new(["layers T", "||Z_T - Z*|| / ||Z*||", "negative entries"]);
+    let mut t = Table::new(["layers T", "||Z_T - Z*|| / ||Z*||"]);
     for r in rows {
-        t.row([
-            r.layers.to_string(),
-            sci(r.relative_distance, 2),
-            fixed(r.negative_fraction, 1),
-        ]);
+        t.row([r.layers.to_string(), sci(r.relative_distance, 2)]);
     }
     let _ = write!(out, "{t}");
 }
@@ -243,7 +241,7 @@ fn write_unrolled(out: &mut String, u: &Unrolled) {
         out,
         "A: {LISTA_M} x {LISTA_N}; targets are LASSO solutions; {LISTA_TRAIN} training and {LISTA_TEST} test signals.\n\
          Each network starts as T steps of ISTA and is trained by {LISTA_STEPS} steps of plain gradient descent.\n\
-         Error = ||X - X*||_F^2 / ||X*||_F^2 on the test signals.\n"
+         Error = ||Z - Z*||_F^2 / ||Z*||_F^2 over the codes of the test signals.\n"
     );
     let mut t = Table::new([
         "depth T",
@@ -338,8 +336,8 @@ fn msp_figure(c: &CompleteDictionary) -> Result<String> {
             .filter(|(_, e)| *e > 0.0)
             .collect()
     };
-    Figure::new("MSP: distance of A D to a signed permutation")
-        .labels("MSP step k", "1 - ||A D||_4^4 / n")
+    Figure::new("MSP: distance of A U to a signed permutation")
+        .labels("MSP step k", "1 - ||A U||_4^4 / n")
         .log_y()
         .with("error", Style::Line, points(&c.error))
         .to_svg()
@@ -377,7 +375,7 @@ fn unrolled_figure(u: &Unrolled) -> Result<String> {
         .map(|r| (r.depth as f64, r.test_error))
         .collect();
     Figure::new("Code error: ISTA iterations vs trained LISTA layers")
-        .labels("iterations / layers", "||X - X*||^2 / ||X*||^2")
+        .labels("iterations / layers", "||Z - Z*||^2 / ||Z*||^2")
         .log_x()
         .log_y()
         .with("ISTA", Style::Line, ista)

@@ -11,7 +11,7 @@
 //! - [`SoftThresholding`]: chapter 2's soft threshold is the proximal step of
 //!   a sparsity prior, the MAP denoiser under a Laplace prior (not an MMSE one); for data sparse in the standard basis,
 //!   $\hat x = S_\tau(x_t/\alpha)$ with the universal threshold
-//!   $\tau = (\sigma/\alpha)\sqrt{2\log d}$ (Donoho and Johnstone).
+//!   $\tau = (\sigma/\alpha)\sqrt{2\log D}$ (Donoho and Johnstone), $D$ the ambient dimension.
 
 use ndarray::{Array2, ArrayView2, Axis};
 

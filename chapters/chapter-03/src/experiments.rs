@@ -52,28 +52,23 @@ impl Config {
     }
 }
 
-/// The chapter's random streams, one per experiment ([`shared::rng::stream_rng`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u64)]
-pub enum Stream {
-    /// Start points of the variance check (fresh draws for every row).
-    Variance = 1,
-    /// The subspaces of the two-lines-and-a-plane mixture.
-    Mixture = 2,
-    /// Its training set.
-    Training = 3,
-    /// The samplers' starting noise.
-    SamplerNoise = 4,
-    /// The error-vs-noise comparison.
-    Comparison = 5,
-    /// The learned denoiser: its initialization, training batches and sampling noise.
-    Learned = 6,
-}
-
-impl Stream {
-    /// The generator of this stream under `seed`.
-    pub fn rng(self, seed: u64) -> Rng {
-        shared::rng::stream_rng(seed, self as u64)
+shared::streams! {
+    /// The chapter's random streams, one per experiment ([`shared::rng::stream_rng`]).
+    pub enum Stream {
+        /// Start points of the variance check (fresh draws for every row).
+        Variance = 1,
+        /// The subspaces of the two-lines-and-a-plane mixture.
+        Mixture = 2,
+        /// Its training set.
+        Training = 3,
+        /// The samplers' starting noise (shared on purpose by every sampler of the chapter).
+        SamplerNoise = 4,
+        /// The error-vs-noise comparison.
+        Comparison = 5,
+        /// The learned denoiser: test set, training sets, initializations and
+        /// minibatches, drawn in that order (its sampler reuses [`Stream::SamplerNoise`]
+        /// on purpose, so all samplers start from the same noise).
+        Learned = 6,
     }
 }
 
@@ -131,6 +126,9 @@ pub struct VarianceRow {
     pub monte_carlo: f64,
     /// Standard error of `monte_carlo`: $\text{sampler} \cdot \sqrt{2/n}$.
     pub standard_error: f64,
+    /// The limit of $L(1 - \text{closed form})$ as $L \to \infty$ on this kind of grid
+    /// ([`variance_gap_limit`]).
+    pub gap_limit: f64,
 }
 
 /// Step counts of the variance check.
@@ -178,6 +176,23 @@ pub fn variance_closed_form(process: Process, grid: &[f64]) -> f64 {
     radius_sq(last) * product
 }
 
+/// $\lim_{L\to\infty} L(1 - \text{Var})$ for grids uniform in $t$ from `t_hi` to `t_lo`:
+/// $1 - \text{Var} \approx \sum_\ell \Delta\varphi_\ell^2 \approx h\int \varphi'(t)^2\,dt$ with
+/// $h = (t_{hi} - t_{lo})/L$, so the limit is $(t_{hi} - t_{lo})\int_{t_{lo}}^{t_{hi}} \varphi'(t)^2\,dt$,
+/// computed on a fine subdivision from $\varphi_t = \operatorname{atan2}(\sigma_t, \alpha_t)$ itself.
+pub fn variance_gap_limit(process: Process, t_hi: f64, t_lo: f64) -> f64 {
+    const PIECES: usize = 200_000;
+    let angle = |t: f64| process.sigma(t).atan2(process.alpha(t));
+    let h = (t_hi - t_lo) / PIECES as f64;
+    let integral: f64 = (0..PIECES)
+        .map(|i| {
+            let (a, b) = (t_lo + i as f64 * h, t_lo + (i + 1) as f64 * h);
+            (angle(b) - angle(a)).powi(2) / h
+        })
+        .sum();
+    (t_hi - t_lo) * integral
+}
+
 // ANCHOR: variance
 /// Samples $\mathcal N(0, 1)$ with its exact denoiser for each process and step
 /// count: the sampler's exact variance, a Monte Carlo estimate from fresh
@@ -205,6 +220,7 @@ pub fn variance_check(rng: &mut Rng) -> Result<Vec<VarianceRow>> {
                 sampler,
                 monte_carlo,
                 standard_error: sampler * (2.0 / VARIANCE_SAMPLES as f64).sqrt(),
+                gap_limit: variance_gap_limit(process, grid[0], grid[grid.len() - 1]),
             });
         }
     }
@@ -456,7 +472,7 @@ pub fn coordinate_subspaces() -> LowRankMixture {
 pub fn error_vs_noise(rng: &mut Rng) -> Result<Vec<ErrorRow>> {
     let mix = coordinate_subspaces();
     let (train, _) = mix.sample(rng, CMP_POINTS)?;
-    let pca = chapter_01::pca(train.view(), CMP_K * CMP_P, 0)?;
+    let pca = chapter_01::pca(train.view(), CMP_K * CMP_P, rand::RngExt::random(rng))?;
     let shrinkage = PcaShrinkage { pca: pca.clone() };
     let projection = PcaProjection { pca };
     let soft = SoftThresholding { dim: CMP_D };
@@ -490,7 +506,7 @@ pub const LEARN_OPTIONS: TrainOptions = TrainOptions {
     learning_rate: 3e-3,
 };
 /// VP times at which the learned denoisers' errors are compared.
-pub const LEARN_TIMES: [f64; 3] = [0.1, 0.3, 0.6];
+pub const LEARN_TIMES: [f64; 5] = [0.01, 0.03, 0.1, 0.3, 0.6];
 /// Test points of the comparison.
 pub const LEARN_TEST: usize = 2000;
 

@@ -8,8 +8,10 @@
 //! the textbook suggests. The minimizer over *all* functions is the MMSE
 //! denoiser $\mathbb E[x \mid x_t]$ at every $t$ (the loss is a weighted sum of
 //! mean squared errors), so a flexible enough family trained on enough samples
-//! approaches the closed form, and one trained on few samples approaches the
-//! minimizer for the *empirical* distribution: the memorizing denoiser.
+//! approaches the closed form. With few samples the objective is an average
+//! over those samples, whose exact minimizer is the memorizing denoiser; a
+//! small network cannot represent that minimizer, but training still drives
+//! its training objective far below its error on fresh data.
 //!
 //! The family here is a one-hidden-layer ReLU network with a skip term, written
 //! out with its backward pass like chapter 2's LISTA:
@@ -98,7 +100,8 @@ impl MlpDenoiser {
         let times = ndarray::stack![Axis(0), alpha.view(), sigma.view()];
         let input = concatenate![Axis(0), x_t, times];
         let pre = self.w1.dot(&input) + self.b1.view().insert_axis(Axis(1));
-        let hidden = pre.mapv(|v| v.max(0.0));
+        // NaN-preserving ReLU: `max(0.0)` would hide a diverged pre-activation.
+        let hidden = pre.mapv(|v| if v > 0.0 || v.is_nan() { v } else { 0.0 });
         let skip = alpha / &(alpha * alpha + sigma * sigma);
         let output = &x_t * &skip.insert_axis(Axis(0))
             + self.w2.dot(&hidden)
@@ -224,6 +227,16 @@ pub fn draw_batch(
             ),
         ));
     }
+    if let Some(t) = grid
+        .iter()
+        .find(|t| !(process.contains(**t) && process.sigma(**t) > 0.0))
+    {
+        return Err(Error::out_of_range(
+            "grid time",
+            "inside the process's domain with sigma_t > 0 (the weight alpha/sigma needs it)",
+            t,
+        ));
+    }
     let weight_of = |t: f64| process.alpha(t) / process.sigma(t);
     let mean_weight = grid.iter().map(|t| weight_of(*t)).sum::<f64>() / grid.len() as f64;
     let columns: Vec<usize> = (0..size)
@@ -244,11 +257,11 @@ pub fn draw_batch(
         .collect::<Array1<f64>>();
     let noisy =
         &clean * &alpha.view().insert_axis(Axis(0)) + &g * &sigma.view().insert_axis(Axis(0));
-    let weight = times.iter().map(|t| weight_of(*t) / mean_weight).collect();
+    let weight: Array1<f64> = times.iter().map(|t| weight_of(*t) / mean_weight).collect();
     ensure_finite_output(
         "draw_batch",
-        "a noisy point or weight (t = 0 in the grid?)",
-        noisy.iter(),
+        "a noisy point or loss weight",
+        noisy.iter().chain(&weight),
     )?;
     Ok(Batch {
         clean,

@@ -9,7 +9,7 @@ use crate::experiments::{
 use crate::experiments::{LEARN_HIDDEN, LEARN_OPTIONS, LEARN_TEST, LearnedRow};
 use crate::process::Process;
 use shared::plot::{Figure, Style};
-use shared::report::{Table, fixed, heading, sci_or_below};
+use shared::report::{Table, fixed, heading, sci, sci_or_below};
 use shared::{Output, Result};
 
 /// Renders the chapter's results: the report text and the SVG figures.
@@ -60,6 +60,7 @@ fn write_variance(out: &mut String, rows: &[VarianceRow]) {
         "Monte Carlo +- SE",
         "z",
         "L x (1 - closed form)",
+        "limit as L grows",
     ]);
     for r in rows {
         let name = match r.process {
@@ -78,6 +79,7 @@ fn write_variance(out: &mut String, rows: &[VarianceRow]) {
             ),
             fixed((r.monte_carlo - r.closed_form) / r.standard_error, 2),
             fixed(r.steps as f64 * (1.0 - r.closed_form), 3),
+            fixed(r.gap_limit, 3),
         ]);
     }
     let _ = writeln!(out, "{t}");
@@ -177,10 +179,10 @@ fn write_learned(out: &mut String, rows: &[LearnedRow]) {
                 first(r.size.to_string()),
                 first(fixed(r.train_objective, 4)),
                 first(fixed(r.test_objective, 4)),
-                fixed(e.time, 1),
-                fixed(e.learned, 4),
-                fixed(e.mmse, 4),
-                fixed(e.memorizing, 4),
+                fixed(e.time, 2),
+                sci(e.learned, 2),
+                sci(e.mmse, 2),
+                sci(e.memorizing, 2),
             ]);
         }
     }

@@ -201,6 +201,22 @@ fn variance_table_matches_reference_values() {
             .product();
         assert_relative_eq!(row.closed_form, gain * gain * 101.0, max_relative = 1e-12);
     }
+    // The 1/L law: at L = 500, L(1 − Var) is within 2% of its limit
+    // (t_hi − t_lo)∫φ'² dt: VP 0.998·atanh(0.999) ≈ 3.79, VE 10·∫₀¹⁰(1+t²)⁻² dt ≈ 7.85.
+    assert_relative_eq!(
+        rows[0].gap_limit,
+        0.998 * 0.999f64.atanh(),
+        max_relative = 1e-3
+    );
+    let ve = 10.0 * 0.5 * (10f64.atan() + 10.0 / 101.0);
+    assert_relative_eq!(rows[3].gap_limit, ve, max_relative = 1e-3);
+    for r in [&rows[2], &rows[5]] {
+        assert_relative_eq!(
+            500.0 * (1.0 - r.closed_form),
+            r.gap_limit,
+            max_relative = 0.02
+        );
+    }
     let ratios: Vec<f64> = rows.iter().map(|r| r.monte_carlo / r.sampler).collect();
     assert!(
         ratios.windows(2).all(|w| (w[0] - w[1]).abs() > 1e-6),
@@ -281,7 +297,7 @@ fn ve_uniform_step_is_a_running_average() {
 
 /// The learned denoisers against the closed form: no denoiser beats the MMSE
 /// one (up to Monte Carlo error, 3% here), the network trained on 2000
-/// samples comes within 60% of it at every tested time and generalizes (test
+/// samples comes within 60% of it at t >= 0.1 and generalizes (test
 /// objective within 10% of train), and the one trained on 10 samples shows
 /// the memorization risk: its test objective is over 5 times its training
 /// objective and its error far above the floor.
@@ -297,9 +313,13 @@ fn learned_denoisers_approach_the_mmse_floor_only_with_enough_samples() {
             );
         }
     }
-    for e in &many.errors {
+    for e in many.errors.iter().filter(|e| e.time >= 0.1) {
         assert!(e.learned < 1.6 * e.mmse, "{e:?}");
     }
+    // At tiny noise the network is furthest from the floor in relative terms
+    // (what the page says about its samples), yet still below the memorizer.
+    let tiny = &many.errors[0];
+    assert!(tiny.time < 0.05 && tiny.learned > 3.0 * tiny.mmse && tiny.learned < tiny.memorizing);
     assert!((many.test_objective - many.train_objective).abs() < 0.1 * many.train_objective);
     assert!(few.test_objective > 5.0 * few.train_objective, "{few:?}");
     assert!(few.errors[0].learned > 10.0 * few.errors[0].mmse);

@@ -1,0 +1,322 @@
+//! The chapter's experiments. They compute and return plain data (with the
+//! parameters they used); [`crate::report`] turns the data into text and figures.
+
+use ndarray::{Array2, ArrayView2, Axis};
+
+use crate::ascent::{Ascent, ascend, class_singular_values, cross_class_coherence, numerical_rank};
+use crate::optima::{Arrangement, closed_form, equal_spread_rate_reduction, features};
+use crate::rate::{class_coding_rate, coding_rate, normalize_columns};
+use crate::redunet::ReduNet;
+use shared::digits::Digits;
+use shared::rng::{Rng, gaussian_matrix};
+use shared::{Error, Result};
+
+shared::parameters! {
+    /// Settings of the chapter's run; `Config::default()` is what the book shows.
+    pub struct Config {
+        /// Quantization error eps^2 of the coding rates (the official code's `eps`).
+        eps: f64 = 0.5, range(0.01, 10.0);
+        /// Training epochs of the digit encoders.
+        epochs: usize = 30, range(1, 1000);
+        /// Minibatch size of the digit encoders (images per batch).
+        batch: usize = 500, range(20, 8000);
+        /// Run a smaller, faster version of every experiment.
+        quick: bool = false;
+        /// Seed of every random draw (each experiment has its own stream).
+        seed: u64 = 0;
+    }
+}
+
+impl Config {
+    /// Checks every field against its declared range.
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] naming the flag.
+    pub fn validate(&self) -> Result<()> {
+        self.check_ranges()
+    }
+}
+
+shared::streams! {
+    /// The chapter's random streams, one per experiment ([`shared::rng::stream_rng`]).
+    pub enum Stream {
+        /// Starting features of the gradient ascent.
+        Ascent = 1,
+        /// The synthetic ReduNet data.
+        ReduNet = 2,
+        /// The digit ReduNet.
+        DigitReduNet = 3,
+    }
+}
+
+/// Everything the chapter measured, with the configuration it used.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The configuration of the run.
+    pub config: Config,
+    /// Experiment 1.
+    pub optima: Vec<OptimumRow>,
+    /// Experiment 2, one run per start.
+    pub ascent: Vec<AscentRun>,
+    /// Experiment 3, on synthetic data and on digits.
+    pub redunet: Vec<ReduNetRun>,
+}
+
+/// Runs every experiment of the chapter for `config` on `digits`.
+///
+/// # Errors
+/// Invalid `config`, or an experiment's error.
+pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
+    config.validate()?;
+    let seed = config.seed;
+    Ok(Results {
+        config: config.clone(),
+        optima: optima(config.eps)?,
+        ascent: ascent_runs(config, &mut Stream::Ascent.rng(seed))?,
+        redunet: vec![
+            redunet_synthetic(config, &mut Stream::ReduNet.rng(seed))?,
+            redunet_digits(config, digits, &mut Stream::DigitReduNet.rng(seed))?,
+        ],
+    })
+}
+
+/// One arrangement: the formulas next to the rates computed from its features.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OptimumRow {
+    /// Feature dimension $d$.
+    pub d: usize,
+    /// Number of classes $k$.
+    pub k: usize,
+    /// The arrangement.
+    pub arrangement: Arrangement,
+    /// $(R, R_c)$ from the formulas.
+    pub formula: (f64, f64),
+    /// $(R, R_c)$ computed by [`coding_rate`] and [`class_coding_rate`].
+    pub computed: (f64, f64),
+}
+
+/// $(d, k)$ of the closed-form table.
+pub const OPTIMA_CASES: [(usize, usize); 3] = [(16, 4), (32, 4), (120, 10)];
+
+/// The closed-form table at $\varepsilon^2$ = `eps_sq`.
+///
+/// # Errors
+/// A rate error.
+pub fn optima(eps_sq: f64) -> Result<Vec<OptimumRow>> {
+    let mut rows = Vec::new();
+    for (d, k) in OPTIMA_CASES {
+        for arrangement in [Arrangement::Collapsed, Arrangement::Isotropic] {
+            let (z, labels) = features(arrangement, d, k, 2 * d / k)?;
+            rows.push(OptimumRow {
+                d,
+                k,
+                arrangement,
+                formula: closed_form(arrangement, d, k, eps_sq),
+                computed: (
+                    coding_rate(z.view(), eps_sq)?,
+                    class_coding_rate(z.view(), &labels, eps_sq)?,
+                ),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Sizes of the gradient-ascent experiment: $d$, $k$, samples per class.
+pub const ASCENT_SIZES: (usize, usize, usize) = (16, 4, 50);
+/// Step size of the ascent.
+pub const ASCENT_ETA: f64 = 0.5;
+
+/// One gradient-ascent run.
+#[derive(Debug, Clone)]
+pub struct AscentRun {
+    /// How the features started.
+    pub start: &'static str,
+    /// The run.
+    pub ascent: Ascent,
+    /// The isotropic optimum $\Delta R$ for these sizes.
+    pub optimum: f64,
+    /// Largest $|z_a^\top z_b|$ across classes at the end.
+    pub coherence: f64,
+    /// Each class's singular values at the end.
+    pub singular_values: Vec<Vec<f64>>,
+    /// Each class's numerical rank at the end (singular values above 1e-3 of its largest).
+    pub ranks: Vec<usize>,
+    /// [`equal_spread_rate_reduction`] for those ranks: the value of the critical
+    /// point the ascent should have reached.
+    pub ranks_closed_form: f64,
+}
+
+// ANCHOR: ascent_runs
+/// Projected gradient ascent on $\Delta R$ from random features and from features
+/// bunched around one direction.
+///
+/// # Errors
+/// A rate error.
+pub fn ascent_runs(c: &Config, rng: &mut Rng) -> Result<Vec<AscentRun>> {
+    let (d, k, per) = ASCENT_SIZES;
+    let steps = if c.quick { 200 } else { 1000 };
+    let labels: Vec<usize> = (0..k * per).map(|i| i / per).collect();
+    let random = gaussian_matrix(rng, d, k * per);
+    let mut bunched = gaussian_matrix(rng, d, k * per) * 0.2;
+    bunched.row_mut(0).mapv_inplace(|v| v + 1.0);
+    let (r, rc) = closed_form(Arrangement::Isotropic, d, k, c.eps);
+    let mut runs = Vec::new();
+    for (start, z0) in [
+        ("random on the sphere", random),
+        ("bunched around e1", bunched),
+    ] {
+        let ascent = ascend(z0.view(), &labels, c.eps, ASCENT_ETA, steps)?;
+        let singular_values = class_singular_values(ascent.features.view(), &labels);
+        let ranks: Vec<usize> = singular_values
+            .iter()
+            .map(|s| numerical_rank(s, 1e-3))
+            .collect();
+        runs.push(AscentRun {
+            start,
+            optimum: r - rc,
+            coherence: cross_class_coherence(ascent.features.view(), &labels),
+            ranks_closed_form: equal_spread_rate_reduction(d, per, &ranks, c.eps),
+            singular_values,
+            ranks,
+            ascent,
+        });
+    }
+    Ok(runs)
+}
+// ANCHOR_END: ascent_runs
+
+/// A ReduNet on one data set.
+#[derive(Debug, Clone)]
+pub struct ReduNetRun {
+    /// The data set.
+    pub data: &'static str,
+    /// Feature dimension, classes, training and test points.
+    pub sizes: (usize, usize, usize, usize),
+    /// $\varepsilon^2$, $\eta$, $\lambda$.
+    pub settings: (f64, f64, f64),
+    /// $\Delta R$ of the training features per layer.
+    pub history: Vec<f64>,
+    /// $\Delta R$ of collapsed orthogonal classes, when it is the optimum ($d \le k$); else `None`.
+    pub optimum: Option<f64>,
+    /// Accuracy of the memberships on the training points (after all layers).
+    pub train_accuracy: f64,
+    /// The same on held-out points.
+    pub test_accuracy: f64,
+    /// Test accuracy of the memberships before any layer (the first layer's operators on the raw features).
+    pub test_accuracy_at_input: f64,
+}
+
+fn accuracy(predicted: &[usize], labels: &[usize]) -> f64 {
+    let hits = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
+    hits as f64 / labels.len().max(1) as f64
+}
+
+/// Builds a ReduNet and scores it on training and test points.
+#[allow(clippy::too_many_arguments)]
+fn redunet_run(
+    data: &'static str,
+    train: ArrayView2<f64>,
+    train_labels: &[usize],
+    test: ArrayView2<f64>,
+    test_labels: &[usize],
+    settings: (f64, f64, f64),
+    layers: usize,
+    optimum: Option<f64>,
+) -> Result<ReduNetRun> {
+    let (eps_sq, eta, lambda) = settings;
+    let (net, fit) = ReduNet::fit(train, train_labels, eps_sq, eta, lambda, layers)?;
+    let mut test_in = test.to_owned();
+    normalize_columns(&mut test_in);
+    let first_only = ReduNet {
+        layers: net.layers[..1].to_vec(),
+        ..net.clone()
+    };
+    let test_out = net.transform(test)?;
+    let k = train_labels.iter().max().map_or(0, |l| l + 1);
+    Ok(ReduNetRun {
+        data,
+        sizes: (train.nrows(), k, train.ncols(), test.ncols()),
+        settings,
+        history: fit.history,
+        optimum,
+        train_accuracy: accuracy(&net.predict(fit.features.view()), train_labels),
+        test_accuracy: accuracy(&net.predict(test_out.view()), test_labels),
+        test_accuracy_at_input: accuracy(&first_only.predict(test_in.view()), test_labels),
+    })
+}
+
+/// Three Gaussian clusters around $e_1, e_2, e_3$ in $\mathbb R^3$ (std 0.1... `spread`), projected to the sphere.
+fn clusters(rng: &mut Rng, per_class: usize, spread: f64) -> (Array2<f64>, Vec<usize>) {
+    let mut z = gaussian_matrix(rng, 3, 3 * per_class) * spread;
+    let labels: Vec<usize> = (0..3 * per_class).map(|i| i / per_class).collect();
+    for (i, mut col) in z.axis_iter_mut(Axis(1)).enumerate() {
+        col[labels[i]] += 1.0;
+    }
+    normalize_columns(&mut z);
+    (z, labels)
+}
+
+// ANCHOR: redunet_synthetic
+/// ReduNet on three clusters in $\mathbb R^3$ (the textbook's ReduNet example,
+/// Ch. 4 §4.1, with our own sizes): $\varepsilon^2 = 0.1$, $\eta = 0.5$, $\lambda = 200$.
+///
+/// # Errors
+/// A ReduNet error.
+pub fn redunet_synthetic(c: &Config, rng: &mut Rng) -> Result<ReduNetRun> {
+    let (train, train_labels) = clusters(rng, 100, 0.3);
+    let (test, test_labels) = clusters(rng, 100, 0.3);
+    let layers = if c.quick { 50 } else { 200 };
+    let (r, rc) = closed_form(Arrangement::Collapsed, 3, 3, 0.1);
+    let settings = (0.1, 0.5, 200.0);
+    redunet_run(
+        "3 clusters in R^3",
+        train.view(),
+        &train_labels,
+        test.view(),
+        &test_labels,
+        settings,
+        layers,
+        Some(r - rc),
+    )
+}
+// ANCHOR_END: redunet_synthetic
+
+/// Dimension the digits are reduced to (PCA) before the ReduNet.
+pub const DIGIT_DIM: usize = 32;
+
+/// ReduNet on digits: chapter 1's PCA reduces centered pixels to
+/// [`DIGIT_DIM`] dimensions, then layers are built on 100 training digits per class.
+///
+/// # Errors
+/// A PCA or ReduNet error.
+pub fn redunet_digits(c: &Config, digits: &Digits, rng: &mut Rng) -> Result<ReduNetRun> {
+    let per_class = if c.quick { 30 } else { 100 };
+    let train = digits.train.balanced_subset(per_class);
+    let test = digits.test.balanced_subset(per_class / 2);
+    let seed = rand::RngExt::random::<u64>(rng);
+    let pca = chapter_01::pca(train.images.view(), DIGIT_DIM, seed)?;
+    let project = |x: ArrayView2<f64>| {
+        let centered = &x - &pca.mean.view().insert_axis(Axis(1));
+        pca.components.t().dot(&centered)
+    };
+    let layers = if c.quick { 10 } else { 30 };
+    let settings = (c.eps, 0.5, 50.0);
+    let (ztr, zte) = (project(train.images.view()), project(test.images.view()));
+    if ztr.iter().any(|v| !v.is_finite()) {
+        return Err(Error::NumericalFailure {
+            algorithm: "redunet_digits",
+            detail: "PCA features are not finite".into(),
+        });
+    }
+    redunet_run(
+        "digits (PCA to 32 dims)",
+        ztr.view(),
+        &train.labels,
+        zte.view(),
+        &test.labels,
+        settings,
+        layers,
+        None,
+    )
+}
