@@ -61,8 +61,9 @@ impl Split {
         counts
     }
 
-    /// The first `per_class` images of every class, in class order (fewer if a class has fewer).
-    pub fn balanced_subset(&self, per_class: usize) -> Split {
+    /// Indices of the first `per_class` images of every class, in class order
+    /// (fewer if a class has fewer).
+    pub fn balanced_indices(&self, per_class: usize) -> Vec<usize> {
         let mut chosen = Vec::new();
         for class in 0..10 {
             chosen.extend(
@@ -74,6 +75,12 @@ impl Split {
                     .map(|(i, _)| i),
             );
         }
+        chosen
+    }
+
+    /// The images of [`Split::balanced_indices`].
+    pub fn balanced_subset(&self, per_class: usize) -> Split {
+        let chosen = self.balanced_indices(per_class);
         Split {
             images: self.images.select(ndarray::Axis(1), &chosen),
             labels: chosen.iter().map(|&i| self.labels[i]).collect(),

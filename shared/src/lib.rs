@@ -15,6 +15,7 @@ pub mod data;
 pub mod digits;
 pub mod error;
 pub mod linalg;
+pub mod optim;
 pub mod params;
 pub mod plot;
 pub mod prob;

@@ -12,9 +12,16 @@ use shared::linalg::{orthogonality_error, random_orthonormal};
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
 
+/// The default sensing experiment, computed once for the tests that read it.
+fn default_sensing() -> &'static chapter_02::experiments::Sensing {
+    static SENSING: std::sync::OnceLock<chapter_02::experiments::Sensing> =
+        std::sync::OnceLock::new();
+    SENSING.get_or_init(|| sensing(&Config::default()).unwrap())
+}
+
 #[test]
 fn fista_reaches_the_gap_far_sooner_than_ista_and_both_bounds_hold() {
-    let s = sensing(&Config::default()).unwrap();
+    let s = default_sensing();
     assert!(s.bound_holds.ista && s.bound_holds.fista);
     let it = s.iters_to_1e6;
     assert!(it.fista.unwrap() * 3 < it.ista.unwrap());
@@ -27,7 +34,7 @@ fn fista_reaches_the_gap_far_sooner_than_ista_and_both_bounds_hold() {
 /// 10·gap and 121·gap.
 #[test]
 fn scaled_gaps_stay_below_their_constants() {
-    let s = sensing(&Config::default()).unwrap();
+    let s = default_sensing();
     let c = s.constants();
     for k in 1..=chapter_02::experiments::SENSING_ITERS {
         let g = s.scaled_gaps(k);

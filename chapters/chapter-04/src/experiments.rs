@@ -4,6 +4,8 @@
 use ndarray::{Array2, ArrayView2, Axis};
 
 use crate::ascent::{Ascent, ascend, class_singular_values, cross_class_coherence, numerical_rank};
+use crate::encoder::{Encoder, Rates, TrainOptions, train};
+use crate::evaluate::{accuracy, knn, nearest_subspace};
 use crate::optima::{Arrangement, closed_form, equal_spread_rate_reduction, features};
 use crate::rate::{class_coding_rate, coding_rate, normalize_columns};
 use crate::redunet::ReduNet;
@@ -17,7 +19,7 @@ shared::parameters! {
         /// Quantization error eps^2 of the coding rates (the official code's `eps`).
         eps: f64 = 0.5, range(0.01, 10.0);
         /// Training epochs of the digit encoders.
-        epochs: usize = 30, range(1, 1000);
+        epochs: usize = 20, range(1, 1000);
         /// Minibatch size of the digit encoders (images per batch).
         batch: usize = 500, range(20, 8000);
         /// Run a smaller, faster version of every experiment.
@@ -44,8 +46,8 @@ shared::streams! {
         Ascent = 1,
         /// The synthetic ReduNet data.
         ReduNet = 2,
-        /// The digit ReduNet.
-        DigitReduNet = 3,
+        /// The supervised digit encoders: initialization and minibatch order.
+        Supervised = 4,
     }
 }
 
@@ -60,6 +62,8 @@ pub struct Results {
     pub ascent: Vec<AscentRun>,
     /// Experiment 3, on synthetic data and on digits.
     pub redunet: Vec<ReduNetRun>,
+    /// Experiment 4.
+    pub supervised: Supervised,
 }
 
 /// Runs every experiment of the chapter for `config` on `digits`.
@@ -75,8 +79,9 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
         ascent: ascent_runs(config, &mut Stream::Ascent.rng(seed))?,
         redunet: vec![
             redunet_synthetic(config, &mut Stream::ReduNet.rng(seed))?,
-            redunet_digits(config, digits, &mut Stream::DigitReduNet.rng(seed))?,
+            redunet_digits(config, digits)?,
         ],
+        supervised: supervised(config, digits, &mut Stream::Supervised.rng(seed), |_| {})?,
     })
 }
 
@@ -207,11 +212,6 @@ pub struct ReduNetRun {
     pub test_accuracy_at_input: f64,
 }
 
-fn accuracy(predicted: &[usize], labels: &[usize]) -> f64 {
-    let hits = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
-    hits as f64 / labels.len().max(1) as f64
-}
-
 /// Builds a ReduNet and scores it on training and test points.
 #[allow(clippy::too_many_arguments)]
 fn redunet_run(
@@ -285,38 +285,225 @@ pub fn redunet_synthetic(c: &Config, rng: &mut Rng) -> Result<ReduNetRun> {
 /// Dimension the digits are reduced to (PCA) before the ReduNet.
 pub const DIGIT_DIM: usize = 32;
 
-/// ReduNet on digits: chapter 1's PCA reduces centered pixels to
-/// [`DIGIT_DIM`] dimensions, then layers are built on 100 training digits per class.
+/// ReduNet on digits: PCA ([`digit_inputs`]) reduces the pixels of 100 training
+/// digits per class to [`DIGIT_DIM`] dimensions, then the layers are built on them.
 ///
 /// # Errors
 /// A PCA or ReduNet error.
-pub fn redunet_digits(c: &Config, digits: &Digits, rng: &mut Rng) -> Result<ReduNetRun> {
+pub fn redunet_digits(c: &Config, digits: &Digits) -> Result<ReduNetRun> {
     let per_class = if c.quick { 30 } else { 100 };
-    let train = digits.train.balanced_subset(per_class);
-    let test = digits.test.balanced_subset(per_class / 2);
-    let seed = rand::RngExt::random::<u64>(rng);
-    let pca = chapter_01::pca(train.images.view(), DIGIT_DIM, seed)?;
-    let project = |x: ArrayView2<f64>| {
-        let centered = &x - &pca.mean.view().insert_axis(Axis(1));
-        pca.components.t().dot(&centered)
+    let subset = Digits {
+        train: digits.train.balanced_subset(per_class),
+        test: digits.test.balanced_subset(per_class / 2),
     };
+    let inputs = digit_inputs(&subset, DIGIT_DIM)?;
     let layers = if c.quick { 10 } else { 30 };
     let settings = (c.eps, 0.5, 50.0);
-    let (ztr, zte) = (project(train.images.view()), project(test.images.view()));
-    if ztr.iter().any(|v| !v.is_finite()) {
-        return Err(Error::NumericalFailure {
-            algorithm: "redunet_digits",
-            detail: "PCA features are not finite".into(),
-        });
-    }
     redunet_run(
         "digits (PCA to 32 dims)",
-        ztr.view(),
-        &train.labels,
-        zte.view(),
-        &test.labels,
+        inputs.train.view(),
+        &subset.train.labels,
+        inputs.test.view(),
+        &subset.test.labels,
         settings,
         layers,
         None,
     )
+}
+
+/// Principal components of the pixels the encoders see (chapter 1's PCA).
+pub const INPUT_DIM: usize = 100;
+/// Feature dimension of the encoders.
+pub const FEATURE_DIM: usize = 64;
+/// Hidden units of the two-layer encoder.
+pub const HIDDEN: usize = 256;
+/// Adam's learning rate for the encoders.
+pub const LEARNING_RATE: f64 = 3e-3;
+/// Principal directions per class in the nearest-subspace rule.
+pub const SUBSPACE_DIM: usize = 8;
+/// Neighbours in the k-NN rule.
+pub const NEIGHBOURS: usize = 5;
+/// Training images per class with `--quick` (a quarter as many test images).
+pub const QUICK_TRAIN_PER_CLASS: usize = 200;
+/// Test images per class in the similarity heatmap.
+pub const HEATMAP_PER_CLASS: usize = 6;
+
+/// The digits as the encoders see them: the training images' top
+/// [`INPUT_DIM`] principal coordinates, for both splits.
+#[derive(Debug, Clone)]
+pub struct DigitInputs {
+    /// Training inputs (`INPUT_DIM × 8000`).
+    pub train: Array2<f64>,
+    /// Test inputs (`INPUT_DIM × 2000`).
+    pub test: Array2<f64>,
+}
+
+/// Projects both splits on the top `components` principal directions of the
+/// training images. With 100 of 784 directions and small gaps between them,
+/// chapter 1's power methods would need thousands of block iterations, so the
+/// 784 × 784 covariance goes to the dense symmetric eigensolver instead
+/// (`shared::symmetric`, the reference chapter 1 tests against).
+///
+/// # Errors
+/// `components` above the pixel count, or an eigensolver error.
+pub fn digit_inputs(digits: &Digits, components: usize) -> Result<DigitInputs> {
+    let x = digits.train.images.view();
+    shared::cli::ensure_in_range("components", components, 1, x.nrows())?;
+    let mean = x
+        .mean_axis(Axis(1))
+        .ok_or_else(|| Error::shape("digits", "images", "none"))?;
+    let centered = &x - &mean.view().insert_axis(Axis(1));
+    let cov = centered.dot(&centered.t()) / x.ncols() as f64;
+    let eig = shared::symmetric::eigh_descending("pixel covariance", cov.view())?;
+    let basis = eig.vectors.slice(ndarray::s![.., ..components]).to_owned();
+    let project = |x: ArrayView2<f64>| basis.t().dot(&(&x - &mean.view().insert_axis(Axis(1))));
+    Ok(DigitInputs {
+        train: project(digits.train.images.view()),
+        test: project(digits.test.images.view()),
+    })
+}
+
+/// One trained (or raw) representation of the digits and its scores.
+#[derive(Debug, Clone)]
+pub struct EncoderRun {
+    /// The representation.
+    pub name: &'static str,
+    /// Rates of the last minibatch of each epoch (empty for fixed representations).
+    pub history: Vec<Rates>,
+    /// Nearest-subspace accuracy on the training split.
+    pub train_subspace: f64,
+    /// Nearest-subspace accuracy on the test split.
+    pub test_subspace: f64,
+    /// k-NN accuracy on the test split.
+    pub test_knn: f64,
+    /// $\Delta R$ of the test features (normalized to the sphere), with the test labels.
+    pub test_delta_r: f64,
+}
+
+/// The supervised MCR² experiment on the digits.
+#[derive(Debug, Clone)]
+pub struct Supervised {
+    /// Raw inputs, then the trained linear and two-layer encoders.
+    pub runs: Vec<EncoderRun>,
+    /// Cosine similarities of [`HEATMAP_PER_CLASS`] test features per class,
+    /// ordered by class, for the two-layer encoder.
+    pub similarity: Array2<f64>,
+    /// Singular values of each class's test features (two-layer encoder), descending.
+    pub spectra: Vec<Vec<f64>>,
+    /// Training digits used.
+    pub train_count: usize,
+    /// Test digits used.
+    pub test_count: usize,
+}
+
+fn score(
+    name: &'static str,
+    history: Vec<Rates>,
+    train: ArrayView2<f64>,
+    test: ArrayView2<f64>,
+    digits: &Digits,
+    eps_sq: f64,
+) -> Result<EncoderRun> {
+    let (tl, el) = (&digits.train.labels, &digits.test.labels);
+    let mut unit_test = test.to_owned();
+    normalize_columns(&mut unit_test);
+    Ok(EncoderRun {
+        name,
+        history,
+        train_subspace: accuracy(&nearest_subspace(train, tl, train, SUBSPACE_DIM)?, tl),
+        test_subspace: accuracy(&nearest_subspace(train, tl, test, SUBSPACE_DIM)?, el),
+        test_knn: accuracy(&knn(train, tl, test, NEIGHBOURS)?, el),
+        test_delta_r: crate::rate::rate_reduction(unit_test.view(), el, eps_sq)?,
+    })
+}
+
+// ANCHOR: supervised
+/// Trains a linear and a two-layer encoder on the training digits by
+/// maximizing $\Delta R$, and scores them (and the raw inputs) by nearest
+/// subspace and k-NN on the test digits. `progress(epoch)` sees each epoch.
+///
+/// # Errors
+/// A training or evaluation error.
+pub fn supervised(
+    c: &Config,
+    digits: &Digits,
+    rng: &mut Rng,
+    mut progress: impl FnMut(usize),
+) -> Result<Supervised> {
+    let quick_subset = c.quick.then(|| Digits {
+        train: digits.train.balanced_subset(QUICK_TRAIN_PER_CLASS),
+        test: digits.test.balanced_subset(QUICK_TRAIN_PER_CLASS / 4),
+    });
+    let digits = quick_subset.as_ref().unwrap_or(digits);
+    let inputs = digit_inputs(digits, INPUT_DIM)?;
+    let options = TrainOptions {
+        epochs: if c.quick { c.epochs.min(3) } else { c.epochs },
+        batch: c.batch,
+        learning_rate: LEARNING_RATE,
+        eps_sq: c.eps,
+    };
+    let labels = &digits.train.labels;
+    let mut runs = vec![score(
+        "raw inputs (100 PCA coordinates)",
+        Vec::new(),
+        inputs.train.view(),
+        inputs.test.view(),
+        digits,
+        c.eps,
+    )?];
+    let mut linear = Encoder::linear(INPUT_DIM, FEATURE_DIM, rng)?;
+    let history = train(
+        &mut linear,
+        inputs.train.view(),
+        labels,
+        &options,
+        rng,
+        &mut progress,
+    )?;
+    let (ztr, zte) = (
+        linear.encode(inputs.train.view())?,
+        linear.encode(inputs.test.view())?,
+    );
+    runs.push(score(
+        "linear encoder",
+        history,
+        ztr.view(),
+        zte.view(),
+        digits,
+        c.eps,
+    )?);
+    let mut deep = Encoder::two_layer(INPUT_DIM, HIDDEN, FEATURE_DIM, rng)?;
+    let history = train(
+        &mut deep,
+        inputs.train.view(),
+        labels,
+        &options,
+        rng,
+        &mut progress,
+    )?;
+    let (ztr, zte) = (
+        deep.encode(inputs.train.view())?,
+        deep.encode(inputs.test.view())?,
+    );
+    runs.push(score(
+        "two-layer encoder",
+        history,
+        ztr.view(),
+        zte.view(),
+        digits,
+        c.eps,
+    )?);
+    // --snip--
+    // ANCHOR_END: supervised
+    let shown = digits.test.balanced_indices(HEATMAP_PER_CLASS);
+    let shown_z = deep.encode(inputs.test.select(Axis(1), &shown).view())?;
+    let similarity = shown_z.t().dot(&shown_z);
+    let spectra = class_singular_values(zte.view(), &digits.test.labels);
+    Ok(Supervised {
+        runs,
+        similarity,
+        spectra,
+        train_count: digits.train.labels.len(),
+        test_count: digits.test.labels.len(),
+    })
 }

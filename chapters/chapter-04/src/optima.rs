@@ -89,7 +89,9 @@ pub fn features(
         ));
     }
     let p = d / k;
-    if arrangement == Arrangement::Isotropic && (!d.is_multiple_of(k) || !per_class.is_multiple_of(p)) {
+    if arrangement == Arrangement::Isotropic
+        && (!d.is_multiple_of(k) || !per_class.is_multiple_of(p))
+    {
         return Err(Error::out_of_range(
             "d, per_class",
             format!("d a multiple of k and per_class a multiple of d/k = {p}"),

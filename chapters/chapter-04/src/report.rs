@@ -2,7 +2,10 @@
 
 use std::fmt::Write;
 
-use crate::experiments::{ASCENT_ETA, ASCENT_SIZES, AscentRun, OptimumRow, ReduNetRun, Results};
+use crate::experiments::{
+    ASCENT_ETA, ASCENT_SIZES, AscentRun, FEATURE_DIM, HIDDEN, INPUT_DIM, LEARNING_RATE, NEIGHBOURS,
+    OptimumRow, ReduNetRun, Results, SUBSPACE_DIM, Supervised,
+};
 use crate::optima::Arrangement;
 use crate::rate::bits;
 use shared::plot::{Figure, Style};
@@ -26,6 +29,7 @@ pub fn render(results: &Results) -> Result<Output> {
     write_optima(&mut report, results.config.eps, &results.optima);
     write_ascent(&mut report, results.config.eps, &results.ascent);
     write_redunet(&mut report, &results.redunet);
+    write_supervised(&mut report, &results.config, &results.supervised);
     let figures = vec![
         (
             "rate_ascent.svg".to_string(),
@@ -34,6 +38,24 @@ pub fn render(results: &Results) -> Result<Output> {
         (
             "redunet_layers.svg".to_string(),
             redunet_figure(&results.redunet)?,
+        ),
+        (
+            "digit_training.svg".to_string(),
+            training_figure(&results.supervised)?,
+        ),
+        (
+            "digit_similarity.svg".to_string(),
+            shared::plot::heatmap(
+                "|cos| between test features, 6 per class, ordered by class",
+                results.supervised.similarity.mapv(f64::abs).view(),
+                0.0,
+                1.0,
+                "test image (class 0 first)",
+            )?,
+        ),
+        (
+            "digit_spectra.svg".to_string(),
+            spectra_figure(&results.supervised)?,
         ),
     ];
     Ok(Output { report, figures })
@@ -203,6 +225,108 @@ fn redunet_figure(runs: &[ReduNetRun]) -> Result<String> {
             .map(|(s, v)| (s as f64, *v))
             .collect();
         fig = fig.with_color(r.data, Style::Line, i, pts);
+    }
+    fig.to_svg()
+}
+
+fn write_supervised(out: &mut String, c: &crate::Config, s: &Supervised) {
+    out.push_str(&heading("4. Supervised MCR^2 on the digits"));
+    let _ = writeln!(
+        out,
+        "{} training / {} test digits, inputs = {INPUT_DIM} principal coordinates of the pixels.\n\
+         Encoders to {FEATURE_DIM} dims on the sphere, linear or 2-layer ({HIDDEN} hidden ReLU units), trained by Adam\n\
+         (lr {LEARNING_RATE}) ascending Delta R of minibatches of {} for {} epochs, eps^2 = {}. Nearest subspace:\n\
+         {SUBSPACE_DIM} principal directions per class (chapter 1's top_eigenpairs); k-NN: k = {NEIGHBOURS}, cosine.\n",
+        s.train_count,
+        s.test_count,
+        c.batch,
+        s.runs.last().map_or(0, |r| r.history.len()),
+        c.eps
+    );
+    let mut t = Table::new([
+        "features",
+        "nearest subspace: train",
+        "test",
+        "k-NN test",
+        "Delta R of test features",
+    ]);
+    for r in &s.runs {
+        t.row([
+            r.name.to_string(),
+            format!("{}%", fixed(100.0 * r.train_subspace, 1)),
+            format!("{}%", fixed(100.0 * r.test_subspace, 1)),
+            format!("{}%", fixed(100.0 * r.test_knn, 1)),
+            fixed(r.test_delta_r, 3),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    let mut t = Table::new(["epoch", "R", "R_c", "Delta R", "Delta R (bits)"]);
+    if let Some(r) = s.runs.last() {
+        let n = r.history.len();
+        let mut shown: Vec<usize> = [1, 2, 5, 10, 20, n]
+            .into_iter()
+            .filter(|e| *e <= n)
+            .collect();
+        shown.dedup();
+        for e in shown {
+            let rates = r.history[e - 1];
+            t.row([
+                e.to_string(),
+                fixed(rates.r, 3),
+                fixed(rates.rc, 3),
+                fixed(rates.delta(), 3),
+                fixed(bits(rates.delta()), 2),
+            ]);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Two-layer encoder, rates of the last minibatch of each epoch:\n\n{t}"
+    );
+    let ranks: Vec<String> = s
+        .spectra
+        .iter()
+        .map(|sv| crate::ascent::numerical_rank(sv, 0.1).to_string())
+        .collect();
+    let _ = writeln!(
+        out,
+        "Test features per class, singular values above 0.1 of the largest: {}",
+        ranks.join(" ")
+    );
+}
+
+fn training_figure(s: &Supervised) -> Result<String> {
+    let mut fig = Figure::new("Supervised MCR^2 on digits (two-layer encoder)")
+        .labels("epoch", "nats (last minibatch)");
+    if let Some(r) = s.runs.last() {
+        let series = |f: fn(&crate::encoder::Rates) -> f64| -> Vec<(f64, f64)> {
+            r.history
+                .iter()
+                .enumerate()
+                .map(|(e, v)| ((e + 1) as f64, f(v)))
+                .collect()
+        };
+        fig = fig
+            .with_color("R", Style::Line, 0, series(|v| v.r))
+            .with_color("R_c", Style::Line, 1, series(|v| v.rc))
+            .with_color("Delta R", Style::Line, 3, series(|v| v.delta()));
+    }
+    fig.to_svg()
+}
+
+fn spectra_figure(s: &Supervised) -> Result<String> {
+    let mut fig = Figure::new("Singular values of each class's test features")
+        .labels("index", "singular value")
+        .log_y();
+    for (j, sv) in s.spectra.iter().enumerate() {
+        let pts = sv
+            .iter()
+            .take(20)
+            .enumerate()
+            .map(|(i, v)| ((i + 1) as f64, *v))
+            .collect();
+        let label = if j == 0 { "one line per class" } else { "" };
+        fig = fig.with_color(label, Style::Line, j, pts);
     }
     fig.to_svg()
 }

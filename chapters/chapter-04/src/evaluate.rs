@@ -1,0 +1,120 @@
+//! Judging features: nearest subspace, nearest neighbours, clustering scores.
+//!
+//! The nearest-subspace rule is [chapter 1](chapter_01)'s PCA per class:
+//! fit the top principal directions $U_j$ of each class's training features
+//! (uncentered, as the official MCR² evaluation does) and assign a test feature
+//! to the class with the smallest residual $\|(I - U_jU_j^\top)z\|$. If MCR² did its
+//! job, each class lives near a low-dimensional subspace and the rule is exact.
+
+use ndarray::{Array2, ArrayView2, Axis};
+use rayon::prelude::*;
+
+use shared::{Error, Result};
+
+/// The classes `0..k` present in `labels` (`k` = largest label + 1).
+fn class_count(labels: &[usize]) -> usize {
+    labels.iter().max().map_or(0, |l| l + 1)
+}
+
+// ANCHOR: nearest_subspace
+/// Classifies the columns of `test` by the nearest of the class subspaces
+/// spanned by the top `components` principal directions of each class of `train`.
+///
+/// # Errors
+/// Shapes that disagree, an empty class, or an eigensolver error.
+pub fn nearest_subspace(
+    train: ArrayView2<f64>,
+    labels: &[usize],
+    test: ArrayView2<f64>,
+    components: usize,
+) -> Result<Vec<usize>> {
+    shared::error::ensure_rows("test", test.nrows(), train.nrows())?;
+    let mut residuals = Array2::<f64>::zeros((class_count(labels), test.ncols()));
+    for j in 0..class_count(labels) {
+        let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == j).collect();
+        if idx.is_empty() {
+            return Err(Error::shape(
+                "labels",
+                format!("class {j} present"),
+                "no sample",
+            ));
+        }
+        let zj = train.select(Axis(1), &idx);
+        let k = components.min(zj.nrows()).min(zj.ncols());
+        let (_, u) = chapter_01::top_eigenpairs(zj.dot(&zj.t()).view(), k, j as u64)?;
+        let residual = &test - &u.dot(&u.t().dot(&test));
+        residuals
+            .row_mut(j)
+            .assign(&residual.map_axis(Axis(0), |c| c.dot(&c)));
+    }
+    Ok(argmin_columns(residuals.view()))
+}
+// ANCHOR_END: nearest_subspace
+
+/// Classifies the columns of `test` by majority vote of their `k` most
+/// cosine-similar columns of `train` (ties go to the class of the nearest).
+///
+/// # Errors
+/// Shapes that disagree or `k = 0`.
+pub fn knn(
+    train: ArrayView2<f64>,
+    labels: &[usize],
+    test: ArrayView2<f64>,
+    k: usize,
+) -> Result<Vec<usize>> {
+    shared::error::ensure_rows("test", test.nrows(), train.nrows())?;
+    shared::cli::ensure_in_range("k", k, 1, train.ncols().max(1))?;
+    let norm = |x: ArrayView2<f64>| {
+        let mut x = x.to_owned();
+        crate::rate::normalize_columns(&mut x);
+        x
+    };
+    let similarity = norm(test).t().dot(&norm(train)); // n_test × n_train
+    let classes = class_count(labels);
+    let rows: Vec<_> = similarity.axis_iter(Axis(0)).collect();
+    Ok(rows
+        .into_par_iter()
+        .map(|col| {
+            // The k most similar, most similar first (a partial selection, then a small sort).
+            let mut order: Vec<usize> = (0..col.len()).collect();
+            let by_similarity = |a: &usize, b: &usize| col[*b].total_cmp(&col[*a]);
+            if k < order.len() {
+                order.select_nth_unstable_by(k - 1, by_similarity);
+                order.truncate(k);
+            }
+            order.sort_by(by_similarity);
+            let mut votes = vec![0usize; classes];
+            for &i in &order[..k] {
+                votes[labels[i]] += 1;
+            }
+            let best = *votes.iter().max().unwrap_or(&0);
+            order[..k]
+                .iter()
+                .map(|&i| labels[i])
+                .find(|&c| votes[c] == best)
+                .unwrap_or(0)
+        })
+        .collect())
+}
+
+/// The row index of the smallest entry of every column.
+fn argmin_columns(values: ArrayView2<f64>) -> Vec<usize> {
+    values
+        .axis_iter(Axis(1))
+        .map(|col| {
+            col.iter()
+                .enumerate()
+                .fold(
+                    (0, f64::INFINITY),
+                    |b, (j, v)| if *v < b.1 { (j, *v) } else { b },
+                )
+                .0
+        })
+        .collect()
+}
+
+/// Fraction of `predicted` equal to `labels`.
+pub fn accuracy(predicted: &[usize], labels: &[usize]) -> f64 {
+    let hits = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
+    hits as f64 / labels.len().max(1) as f64
+}
