@@ -4,6 +4,8 @@
 use ndarray::{Array2, ArrayView2, Axis};
 
 use crate::ascent::{Ascent, ascend, class_singular_values, cross_class_coherence, numerical_rank};
+use crate::augment::{DEFAULT_AUGMENTATION, augment};
+use crate::cluster::{clustering_accuracy, nmi, spherical_kmeans};
 use crate::encoder::{Encoder, Rates, TrainOptions, train};
 use crate::evaluate::{accuracy, knn, nearest_subspace};
 use crate::optima::{Arrangement, closed_form, equal_spread_rate_reduction, features};
@@ -48,6 +50,8 @@ shared::streams! {
         ReduNet = 2,
         /// The supervised digit encoders: initialization and minibatch order.
         Supervised = 4,
+        /// Contrastive learning: initialization, source images, augmentations, k-means.
+        Contrastive = 5,
     }
 }
 
@@ -64,6 +68,8 @@ pub struct Results {
     pub redunet: Vec<ReduNetRun>,
     /// Experiment 4.
     pub supervised: Supervised,
+    /// Experiment 5.
+    pub contrastive: Contrastive,
 }
 
 /// Runs every experiment of the chapter for `config` on `digits`.
@@ -82,6 +88,7 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
             redunet_digits(config, digits)?,
         ],
         supervised: supervised(config, digits, &mut Stream::Supervised.rng(seed), |_| {})?,
+        contrastive: contrastive(config, digits, &mut Stream::Contrastive.rng(seed), |_| {})?,
     })
 }
 
@@ -336,6 +343,26 @@ pub struct DigitInputs {
     pub train: Array2<f64>,
     /// Test inputs (`INPUT_DIM × 2000`).
     pub test: Array2<f64>,
+    /// The projection that made them, for new images (augmentations).
+    pub projection: Projection,
+}
+
+/// $x \mapsto U^\top(x - \mu)$: centering by the training mean, then the top principal directions.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// $\mu$ (784).
+    pub mean: ndarray::Array1<f64>,
+    /// $U$ (`784 × components`).
+    pub basis: Array2<f64>,
+}
+
+impl Projection {
+    /// The coordinates of the columns of `x` (`784 × n` → `components × n`).
+    pub fn apply(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        self.basis
+            .t()
+            .dot(&(&x - &self.mean.view().insert_axis(Axis(1))))
+    }
 }
 
 /// Projects both splits on the top `components` principal directions of the
@@ -355,11 +382,14 @@ pub fn digit_inputs(digits: &Digits, components: usize) -> Result<DigitInputs> {
     let centered = &x - &mean.view().insert_axis(Axis(1));
     let cov = centered.dot(&centered.t()) / x.ncols() as f64;
     let eig = shared::symmetric::eigh_descending("pixel covariance", cov.view())?;
-    let basis = eig.vectors.slice(ndarray::s![.., ..components]).to_owned();
-    let project = |x: ArrayView2<f64>| basis.t().dot(&(&x - &mean.view().insert_axis(Axis(1))));
+    let projection = Projection {
+        basis: eig.vectors.slice(ndarray::s![.., ..components]).to_owned(),
+        mean,
+    };
     Ok(DigitInputs {
-        train: project(digits.train.images.view()),
-        test: project(digits.test.images.view()),
+        train: projection.apply(digits.train.images.view()),
+        test: projection.apply(digits.test.images.view()),
+        projection,
     })
 }
 
@@ -505,5 +535,144 @@ pub fn supervised(
         spectra,
         train_count: digits.train.labels.len(),
         test_count: digits.test.labels.len(),
+    })
+}
+
+/// Source images per contrastive minibatch.
+pub const SOURCES: usize = 20;
+/// Augmentations per source image (the first is the image itself).
+pub const AUGMENTATIONS: usize = 25;
+/// Adam steps of contrastive training (a tenth with `--quick`).
+pub const CONTRASTIVE_STEPS: usize = 150;
+/// k-means restarts when clustering features.
+pub const KMEANS_RESTARTS: usize = 3;
+
+/// One representation of the test digits, clustered into 10 groups.
+#[derive(Debug, Clone)]
+pub struct ClusterRow {
+    /// The representation.
+    pub name: &'static str,
+    /// Clustering accuracy under the best matching of clusters to digits.
+    pub accuracy: f64,
+    /// Normalized mutual information with the digit labels.
+    pub nmi: f64,
+}
+
+/// The contrastive (label-free) MCR² experiment.
+#[derive(Debug, Clone)]
+pub struct Contrastive {
+    /// Raw inputs, the encoder at initialization, the trained encoder.
+    pub rows: Vec<ClusterRow>,
+    /// Rates of every 10th minibatch (labels = source images).
+    pub history: Vec<Rates>,
+    /// Test digits clustered.
+    pub test_count: usize,
+}
+
+/// A minibatch of augmentations: `SOURCES` random training images, each
+/// `AUGMENTATIONS` times (the first unaugmented), projected; the label of a
+/// column is the index of its source image within the batch.
+fn augmented_batch(
+    digits: &Digits,
+    inputs: &DigitInputs,
+    rng: &mut Rng,
+) -> (Array2<f64>, Vec<usize>) {
+    let n = digits.train.labels.len();
+    let mut pixels = Array2::zeros((shared::digits::PIXELS, SOURCES * AUGMENTATIONS));
+    let mut labels = Vec::with_capacity(SOURCES * AUGMENTATIONS);
+    for s in 0..SOURCES {
+        let image = digits
+            .train
+            .images
+            .column(rand::RngExt::random_range(rng, 0..n));
+        for a in 0..AUGMENTATIONS {
+            let view = if a == 0 {
+                image.to_owned()
+            } else {
+                augment(image, &DEFAULT_AUGMENTATION, rng)
+            };
+            pixels.column_mut(s * AUGMENTATIONS + a).assign(&view);
+            labels.push(s);
+        }
+    }
+    (inputs.projection.apply(pixels.view()), labels)
+}
+
+fn cluster_row(
+    name: &'static str,
+    z: ArrayView2<f64>,
+    labels: &[usize],
+    rng: &mut Rng,
+) -> Result<ClusterRow> {
+    let clusters = spherical_kmeans(z, 10, KMEANS_RESTARTS, rng)?;
+    Ok(ClusterRow {
+        name,
+        accuracy: clustering_accuracy(&clusters, labels)?,
+        nmi: nmi(&clusters, labels)?,
+    })
+}
+
+// ANCHOR: contrastive
+/// Trains a two-layer encoder without labels: each minibatch holds
+/// augmentations of a few images, and the "class" of a sample is its source
+/// image, so $R_c$ compresses the views of one image while $R$ spreads all
+/// features. Scores by clustering the test digits (accuracy under the best
+/// matching, NMI), against the same encoder at initialization and the raw inputs.
+///
+/// # Errors
+/// A training or evaluation error.
+pub fn contrastive(
+    c: &Config,
+    digits: &Digits,
+    rng: &mut Rng,
+    mut progress: impl FnMut(usize),
+) -> Result<Contrastive> {
+    let inputs = digit_inputs(digits, INPUT_DIM)?;
+    let steps = if c.quick {
+        CONTRASTIVE_STEPS / 10
+    } else {
+        CONTRASTIVE_STEPS
+    };
+    let mut encoder = Encoder::two_layer(INPUT_DIM, HIDDEN, FEATURE_DIM, rng)?;
+    let initial = encoder.clone();
+    let mut adam = shared::optim::Adam::new(encoder.weight_count());
+    let mut history = Vec::new();
+    for step in 0..steps {
+        let (x, labels) = augmented_batch(digits, &inputs, rng);
+        let (rates, g) = encoder.rates_and_gradients(x.view(), &labels, c.eps)?;
+        let negated: Vec<f64> = g.iter().map(|v| -v).collect();
+        adam.step(encoder.weights_mut(), negated.iter(), LEARNING_RATE);
+        if step % 10 == 0 {
+            history.push(rates);
+            progress(step);
+        }
+    }
+    // --snip--
+    // ANCHOR_END: contrastive
+    let labels = &digits.test.labels;
+    let rows = vec![
+        cluster_row(
+            "raw inputs (100 PCA coordinates)",
+            inputs.test.view(),
+            labels,
+            rng,
+        )?,
+        cluster_row(
+            "encoder at initialization",
+            initial.encode(inputs.test.view())?.view(),
+            labels,
+            rng,
+        )?,
+        cluster_row(
+            "contrastive MCR^2 encoder",
+            encoder.encode(inputs.test.view())?.view(),
+            labels,
+            rng,
+        )?,
+    ];
+    Ok(Contrastive {
+        rows,
+        history,
+        test_count: labels.len(),
     })
 }

@@ -18,6 +18,8 @@
 //! sample per column; natural log; `eps_sq` is $\varepsilon^2$.
 
 pub mod ascent;
+pub mod augment;
+pub mod cluster;
 pub mod encoder;
 pub mod evaluate;
 pub mod experiments;

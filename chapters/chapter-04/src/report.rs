@@ -2,9 +2,11 @@
 
 use std::fmt::Write;
 
+use crate::augment::DEFAULT_AUGMENTATION;
 use crate::experiments::{
-    ASCENT_ETA, ASCENT_SIZES, AscentRun, FEATURE_DIM, HIDDEN, INPUT_DIM, LEARNING_RATE, NEIGHBOURS,
-    OptimumRow, ReduNetRun, Results, SUBSPACE_DIM, Supervised,
+    ASCENT_ETA, ASCENT_SIZES, AUGMENTATIONS, AscentRun, Contrastive, FEATURE_DIM, HIDDEN,
+    INPUT_DIM, KMEANS_RESTARTS, LEARNING_RATE, NEIGHBOURS, OptimumRow, ReduNetRun, Results,
+    SOURCES, SUBSPACE_DIM, Supervised,
 };
 use crate::optima::Arrangement;
 use crate::rate::bits;
@@ -30,6 +32,7 @@ pub fn render(results: &Results) -> Result<Output> {
     write_ascent(&mut report, results.config.eps, &results.ascent);
     write_redunet(&mut report, &results.redunet);
     write_supervised(&mut report, &results.config, &results.supervised);
+    write_contrastive(&mut report, &results.contrastive);
     let figures = vec![
         (
             "rate_ascent.svg".to_string(),
@@ -329,4 +332,41 @@ fn spectra_figure(s: &Supervised) -> Result<String> {
         fig = fig.with_color(label, Style::Line, j, pts);
     }
     fig.to_svg()
+}
+
+fn write_contrastive(out: &mut String, c: &Contrastive) {
+    out.push_str(&heading("5. Contrastive (label-free) MCR^2 on the digits"));
+    let _ = writeln!(
+        out,
+        "Minibatches of {SOURCES} training images x {AUGMENTATIONS} augmentations (rotation up to {} degrees, shift up to {}\n\
+         pixels, noise {}); the label of a sample is its source image. Same two-layer encoder, {} Adam steps.\n\
+         The {} test digits are clustered by spherical k-means (k = 10, {KMEANS_RESTARTS} restarts): accuracy under the\n\
+         best matching of clusters to digits, and normalized mutual information.\n",
+        DEFAULT_AUGMENTATION.max_degrees,
+        DEFAULT_AUGMENTATION.max_shift,
+        DEFAULT_AUGMENTATION.noise,
+        10 * c.history.len(),
+        c.test_count,
+    );
+    let mut t = Table::new(["features", "clustering accuracy", "NMI"]);
+    for r in &c.rows {
+        t.row([
+            r.name.to_string(),
+            format!("{}%", fixed(100.0 * r.accuracy, 1)),
+            fixed(r.nmi, 3),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    if let (Some(first), Some(last)) = (c.history.first(), c.history.last()) {
+        let _ = writeln!(
+            out,
+            "Minibatch rates (labels = source images): first R {} R_c {} Delta R {}; last R {} R_c {} Delta R {}",
+            fixed(first.r, 3),
+            fixed(first.rc, 3),
+            fixed(first.delta(), 3),
+            fixed(last.r, 3),
+            fixed(last.rc, 3),
+            fixed(last.delta(), 3),
+        );
+    }
 }
