@@ -89,16 +89,41 @@ impl CommonArgs {
     /// never reaches the report on stdout.
     pub fn spinner(&self, message: &'static str) -> ProgressBar {
         let hidden = self.quiet || std::env::var_os("CI").is_some_and(|v| v != "false" && v != "0");
+        PROGRESS_SHOWN.store(!hidden, std::sync::atomic::Ordering::Relaxed);
         if hidden {
             return ProgressBar::hidden();
         }
-        let bar = ProgressBar::new_spinner().with_message(message);
+        let bar = progress_area().add(ProgressBar::new_spinner().with_message(message));
         if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
             bar.set_style(style);
         }
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
     }
+}
+
+/// Whether progress is shown: set by [`CommonArgs::spinner`] (not `--quiet`, not CI).
+static PROGRESS_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The stderr area all bars share, so a spinner and a bar do not overwrite each other.
+fn progress_area() -> &'static indicatif::MultiProgress {
+    static AREA: std::sync::OnceLock<indicatif::MultiProgress> = std::sync::OnceLock::new();
+    AREA.get_or_init(indicatif::MultiProgress::new)
+}
+
+/// A progress bar of `len` steps on stderr, for long loops inside a chapter's
+/// run (training epochs). Hidden unless a chapter binary is running with
+/// progress shown (not `--quiet`, not under CI, stderr a terminal), so library
+/// calls and tests never draw.
+pub fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
+    if !PROGRESS_SHOWN.load(std::sync::atomic::Ordering::Relaxed) {
+        return ProgressBar::hidden();
+    }
+    let bar = progress_area().add(ProgressBar::new(len).with_message(message));
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// How a command-line parse failure ends the program: `--help` and
@@ -157,6 +182,7 @@ pub fn run_and_emit(
     let spinner = common.spinner("running the experiments");
     let output = run();
     spinner.finish_and_clear();
+    PROGRESS_SHOWN.store(false, std::sync::atomic::Ordering::Relaxed);
     emit(&output?, common, chapter)
 }
 

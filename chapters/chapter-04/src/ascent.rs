@@ -47,8 +47,12 @@ pub fn ascend(
 }
 // ANCHOR_END: ascent
 
-/// Largest $|z_a^\top z_b|$ over pairs of unit columns in different classes (NaN-aware).
+/// Largest $|z_a^\top z_b|$ over pairs of unit columns in different classes
+/// (NaN-aware; NaN if `labels` does not have one entry per column).
 pub fn cross_class_coherence(z: ArrayView2<f64>, labels: &[usize]) -> f64 {
+    if labels.len() != z.ncols() {
+        return f64::NAN;
+    }
     let gram = z.t().dot(&z);
     let values = gram
         .indexed_iter()
@@ -57,12 +61,13 @@ pub fn cross_class_coherence(z: ArrayView2<f64>, labels: &[usize]) -> f64 {
     shared::error::nan_max(values.chain([0.0]))
 }
 
-/// Singular values of each class's features, descending (one list per class).
+/// Singular values of each class's features, descending (one list per class
+/// present, in label order; labels beyond the columns of `z` are ignored).
 pub fn class_singular_values(z: ArrayView2<f64>, labels: &[usize]) -> Vec<Vec<f64>> {
-    let k = labels.iter().max().map_or(0, |l| l + 1);
-    (0..k)
-        .map(|j| {
-            let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == j).collect();
+    let labels = &labels[..labels.len().min(z.ncols())];
+    crate::rate::class_indices(labels)
+        .into_iter()
+        .map(|(_, idx)| {
             let zj = z.select(ndarray::Axis(1), &idx);
             let gram = zj.dot(&zj.t());
             let eig = shared::symmetric::eigh_of_symmetric_part(gram.view());

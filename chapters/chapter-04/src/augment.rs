@@ -9,6 +9,7 @@ use ndarray::{Array1, ArrayView1};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
+use shared::Result;
 use shared::digits::SIDE;
 use shared::rng::Rng;
 
@@ -32,7 +33,15 @@ pub const DEFAULT_AUGMENTATION: Augmentation = Augmentation {
 
 /// `image` (784 pixels, row by row) rotated by `degrees` about the centre and
 /// shifted by `(dx, dy)` pixels, resampled bilinearly.
-pub fn transform(image: ArrayView1<f64>, degrees: f64, dx: f64, dy: f64) -> Array1<f64> {
+///
+/// # Errors
+/// An image of other than 784 pixels, or a non-finite pixel or parameter.
+pub fn transform(image: ArrayView1<f64>, degrees: f64, dx: f64, dy: f64) -> Result<Array1<f64>> {
+    shared::error::ensure_rows("image", image.len(), SIDE * SIDE)?;
+    shared::error::ensure_finite(
+        "image and transform",
+        image.iter().chain(&[degrees, dx, dy]),
+    )?;
     let c = (SIDE as f64 - 1.0) / 2.0;
     let (sin, cos) = degrees.to_radians().sin_cos();
     let pixel = |r: isize, q: isize| -> f64 {
@@ -42,7 +51,7 @@ pub fn transform(image: ArrayView1<f64>, degrees: f64, dx: f64, dy: f64) -> Arra
             0.0
         }
     };
-    Array1::from_shape_fn(SIDE * SIDE, |i| {
+    Ok(Array1::from_shape_fn(SIDE * SIDE, |i| {
         let (row, col) = ((i / SIDE) as f64, (i % SIDE) as f64);
         // Inverse map: where in the source does this output pixel come from?
         let (y, x) = (row - c - dy, col - c - dx);
@@ -52,21 +61,24 @@ pub fn transform(image: ArrayView1<f64>, degrees: f64, dx: f64, dy: f64) -> Arra
         let (r0, q0) = (r0 as isize, q0 as isize);
         (1.0 - fy) * ((1.0 - fx) * pixel(r0, q0) + fx * pixel(r0, q0 + 1))
             + fy * ((1.0 - fx) * pixel(r0 + 1, q0) + fx * pixel(r0 + 1, q0 + 1))
-    })
+    }))
 }
 
 /// A random augmentation of `image` drawn from `rng`.
-pub fn augment(image: ArrayView1<f64>, a: &Augmentation, rng: &mut Rng) -> Array1<f64> {
+///
+/// # Errors
+/// As [`transform`].
+pub fn augment(image: ArrayView1<f64>, a: &Augmentation, rng: &mut Rng) -> Result<Array1<f64>> {
     let mut uniform = |half: f64| half * (2.0 * rng.random::<f64>() - 1.0);
     let (degrees, dx, dy) = (
         uniform(a.max_degrees),
         uniform(a.max_shift),
         uniform(a.max_shift),
     );
-    let mut out = transform(image, degrees, dx, dy);
+    let mut out = transform(image, degrees, dx, dy)?;
     for v in out.iter_mut() {
         let g: f64 = rng.sample(StandardNormal);
         *v = (*v + a.noise * g).clamp(0.0, 1.0);
     }
-    out
+    Ok(out)
 }

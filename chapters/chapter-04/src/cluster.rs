@@ -18,14 +18,18 @@ use shared::{Error, Result};
 /// cluster of each column.
 ///
 /// # Errors
-/// `k = 0`, fewer columns than `k`, or non-finite features.
+/// No column, `k` outside `1..=` columns, `restarts = 0`, or non-finite features.
 pub fn spherical_kmeans(
     z: ArrayView2<f64>,
     k: usize,
     restarts: usize,
     rng: &mut Rng,
 ) -> Result<Vec<usize>> {
-    shared::cli::ensure_in_range("k", k, 1, z.ncols().max(1))?;
+    if z.ncols() == 0 {
+        return Err(Error::shape("z", "at least one column", "none"));
+    }
+    shared::cli::ensure_in_range("k", k, 1, z.ncols())?;
+    shared::cli::ensure_in_range("restarts", restarts, 1, usize::MAX)?;
     shared::error::ensure_finite("features", z.iter())?;
     let mut x = z.to_owned();
     crate::rate::normalize_columns(&mut x);
@@ -102,13 +106,15 @@ fn one_run(x: ArrayView2<f64>, k: usize, rng: &mut Rng) -> (f64, Vec<usize>) {
     (score, assignment)
 }
 
-/// Counts of (cluster, class) pairs (`clusters × classes`).
+/// Counts of (cluster, class) pairs (`clusters present × classes present`).
 fn contingency(clusters: &[usize], labels: &[usize]) -> Array2<f64> {
-    let rows = clusters.iter().max().map_or(0, |m| m + 1);
-    let cols = labels.iter().max().map_or(0, |m| m + 1);
-    let mut t = Array2::zeros((rows, cols));
-    for (&a, &b) in clusters.iter().zip(labels) {
-        t[[a, b]] += 1.0;
+    let rows = crate::rate::class_indices(clusters);
+    let cols = crate::rate::class_indices(labels);
+    let mut t = Array2::zeros((rows.len(), cols.len()));
+    for (a, (_, ia)) in rows.iter().enumerate() {
+        for (b, (_, ib)) in cols.iter().enumerate() {
+            t[[a, b]] = ia.iter().filter(|i| ib.binary_search(i).is_ok()).count() as f64;
+        }
     }
     t
 }
@@ -119,12 +125,13 @@ fn contingency(clusters: &[usize], labels: &[usize]) -> Array2<f64> {
 /// columns already used: exact, $O(r\,2^c c)$.
 ///
 /// # Errors
-/// More than 20 columns.
+/// More than 20 columns, or a non-finite weight.
 pub fn best_matching_weight(weights: ArrayView2<f64>) -> Result<f64> {
     let (rows, cols) = weights.dim();
     if cols > 20 {
         return Err(Error::out_of_range("columns", "at most 20", cols));
     }
+    shared::error::ensure_finite("weights", weights.iter())?;
     // best[mask] = best weight matching the first rows to the columns in `mask`.
     let mut best = vec![f64::NEG_INFINITY; 1 << cols];
     best[0] = 0.0;

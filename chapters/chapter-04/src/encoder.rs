@@ -221,6 +221,14 @@ pub fn train(
     rng: &mut Rng,
     mut progress: impl FnMut(usize),
 ) -> Result<Vec<Rates>> {
+    if labels.len() != x.ncols() || x.ncols() == 0 {
+        return Err(Error::shape(
+            "labels",
+            format!("{} labels (one per column of x, at least one)", x.ncols()),
+            labels.len().to_string(),
+        ));
+    }
+    shared::cli::ensure_in_range("batch", options.batch, 1, usize::MAX)?;
     let mut adam = shared::optim::Adam::new(encoder.weight_count());
     let mut order: Vec<usize> = (0..x.ncols()).collect();
     let mut history = Vec::with_capacity(options.epochs);

@@ -11,9 +11,18 @@ use rayon::prelude::*;
 
 use shared::{Error, Result};
 
-/// The classes `0..k` present in `labels` (`k` = largest label + 1).
-fn class_count(labels: &[usize]) -> usize {
-    labels.iter().max().map_or(0, |l| l + 1)
+/// Checks a training set and its labels, and a test set of the same dimension.
+fn validate(train: ArrayView2<f64>, labels: &[usize], test: ArrayView2<f64>) -> Result<()> {
+    if train.ncols() == 0 || labels.len() != train.ncols() {
+        return Err(Error::shape(
+            "train, labels",
+            "at least one training column and one label per column",
+            format!("{} columns, {} labels", train.ncols(), labels.len()),
+        ));
+    }
+    shared::error::ensure_rows("test", test.nrows(), train.nrows())?;
+    shared::error::ensure_finite("train", train.iter())?;
+    shared::error::ensure_finite("test", test.iter())
 }
 
 // ANCHOR: nearest_subspace
@@ -21,25 +30,19 @@ fn class_count(labels: &[usize]) -> usize {
 /// spanned by the top `components` principal directions of each class of `train`.
 ///
 /// # Errors
-/// Shapes that disagree, an empty class, or an eigensolver error.
+/// No training column, labels not one per column, shapes that disagree,
+/// non-finite input, or an eigensolver error.
 pub fn nearest_subspace(
     train: ArrayView2<f64>,
     labels: &[usize],
     test: ArrayView2<f64>,
     components: usize,
 ) -> Result<Vec<usize>> {
-    shared::error::ensure_rows("test", test.nrows(), train.nrows())?;
-    let mut residuals = Array2::<f64>::zeros((class_count(labels), test.ncols()));
-    for j in 0..class_count(labels) {
-        let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == j).collect();
-        if idx.is_empty() {
-            return Err(Error::shape(
-                "labels",
-                format!("class {j} present"),
-                "no sample",
-            ));
-        }
-        let zj = train.select(Axis(1), &idx);
+    validate(train, labels, test)?;
+    let classes = crate::rate::class_indices(labels);
+    let mut residuals = Array2::<f64>::zeros((classes.len(), test.ncols()));
+    for (j, (_, idx)) in classes.iter().enumerate() {
+        let zj = train.select(Axis(1), idx);
         let k = components.min(zj.nrows()).min(zj.ncols());
         let (_, u) = chapter_01::top_eigenpairs(zj.dot(&zj.t()).view(), k, j as u64)?;
         let residual = &test - &u.dot(&u.t().dot(&test));
@@ -47,7 +50,10 @@ pub fn nearest_subspace(
             .row_mut(j)
             .assign(&residual.map_axis(Axis(0), |c| c.dot(&c)));
     }
-    Ok(argmin_columns(residuals.view()))
+    Ok(argmin_columns(residuals.view())
+        .into_iter()
+        .map(|j| classes[j].0)
+        .collect())
 }
 // ANCHOR_END: nearest_subspace
 
@@ -70,7 +76,6 @@ pub fn knn(
         x
     };
     let similarity = norm(test).t().dot(&norm(train)); // n_test × n_train
-    let classes = class_count(labels);
     let rows: Vec<_> = similarity.axis_iter(Axis(0)).collect();
     Ok(rows
         .into_par_iter()
@@ -83,16 +88,14 @@ pub fn knn(
                 order.truncate(k);
             }
             order.sort_by(by_similarity);
-            let mut votes = vec![0usize; classes];
-            for &i in &order[..k] {
-                votes[labels[i]] += 1;
-            }
-            let best = *votes.iter().max().unwrap_or(&0);
-            order[..k]
+            let votes = |c: usize| order.iter().filter(|&&i| labels[i] == c).count();
+            let best = order.iter().map(|&i| votes(labels[i])).max().unwrap_or(0);
+            // The most voted class; among ties, the one of the most similar neighbour.
+            order
                 .iter()
                 .map(|&i| labels[i])
-                .find(|&c| votes[c] == best)
-                .unwrap_or(0)
+                .find(|&c| votes(c) == best)
+                .unwrap_or(labels[0])
         })
         .collect())
 }

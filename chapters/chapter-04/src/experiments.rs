@@ -87,8 +87,24 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
             redunet_synthetic(config, &mut Stream::ReduNet.rng(seed))?,
             redunet_digits(config, digits)?,
         ],
-        supervised: supervised(config, digits, &mut Stream::Supervised.rng(seed), |_| {})?,
-        contrastive: contrastive(config, digits, &mut Stream::Contrastive.rng(seed), |_| {})?,
+        supervised: {
+            let bar =
+                shared::cli::progress_bar(2 * config.epochs as u64, "supervised MCR^2 epochs");
+            let out = supervised(config, digits, &mut Stream::Supervised.rng(seed), |_| {
+                bar.inc(1)
+            })?;
+            bar.finish_and_clear();
+            out
+        },
+        contrastive: {
+            let bar =
+                shared::cli::progress_bar(CONTRASTIVE_STEPS as u64, "contrastive MCR^2 steps");
+            let out = contrastive(config, digits, &mut Stream::Contrastive.rng(seed), |s| {
+                bar.set_position(s as u64)
+            })?;
+            bar.finish_and_clear();
+            out
+        },
     })
 }
 
@@ -123,7 +139,7 @@ pub fn optima(eps_sq: f64) -> Result<Vec<OptimumRow>> {
                 d,
                 k,
                 arrangement,
-                formula: closed_form(arrangement, d, k, eps_sq),
+                formula: closed_form(arrangement, d, k, eps_sq)?,
                 computed: (
                     coding_rate(z.view(), eps_sq)?,
                     class_coding_rate(z.view(), &labels, eps_sq)?,
@@ -172,7 +188,7 @@ pub fn ascent_runs(c: &Config, rng: &mut Rng) -> Result<Vec<AscentRun>> {
     let random = gaussian_matrix(rng, d, k * per);
     let mut bunched = gaussian_matrix(rng, d, k * per) * 0.2;
     bunched.row_mut(0).mapv_inplace(|v| v + 1.0);
-    let (r, rc) = closed_form(Arrangement::Isotropic, d, k, c.eps);
+    let (r, rc) = closed_form(Arrangement::Isotropic, d, k, c.eps)?;
     let mut runs = Vec::new();
     for (start, z0) in [
         ("random on the sphere", random),
@@ -188,7 +204,7 @@ pub fn ascent_runs(c: &Config, rng: &mut Rng) -> Result<Vec<AscentRun>> {
             start,
             optimum: r - rc,
             coherence: cross_class_coherence(ascent.features.view(), &labels),
-            ranks_closed_form: equal_spread_rate_reduction(d, per, &ranks, c.eps),
+            ranks_closed_form: equal_spread_rate_reduction(d, per, &ranks, c.eps)?,
             singular_values,
             ranks,
             ascent,
@@ -240,20 +256,21 @@ fn redunet_run(
         ..net.clone()
     };
     let test_out = net.transform(test)?;
-    let k = train_labels.iter().max().map_or(0, |l| l + 1);
+    let k = net.classes.len();
     Ok(ReduNetRun {
         data,
         sizes: (train.nrows(), k, train.ncols(), test.ncols()),
         settings,
         history: fit.history,
         optimum,
-        train_accuracy: accuracy(&net.predict(fit.features.view()), train_labels),
-        test_accuracy: accuracy(&net.predict(test_out.view()), test_labels),
-        test_accuracy_at_input: accuracy(&first_only.predict(test_in.view()), test_labels),
+        train_accuracy: accuracy(&net.predict(fit.features.view())?, train_labels),
+        test_accuracy: accuracy(&net.predict(test_out.view())?, test_labels),
+        test_accuracy_at_input: accuracy(&first_only.predict(test_in.view())?, test_labels),
     })
 }
 
-/// Three Gaussian clusters around $e_1, e_2, e_3$ in $\mathbb R^3$ (std 0.1... `spread`), projected to the sphere.
+/// Three Gaussian clusters around $e_1, e_2, e_3$ in $\mathbb R^3$ (per-coordinate
+/// standard deviation `spread`), projected to the sphere.
 fn clusters(rng: &mut Rng, per_class: usize, spread: f64) -> (Array2<f64>, Vec<usize>) {
     let mut z = gaussian_matrix(rng, 3, 3 * per_class) * spread;
     let labels: Vec<usize> = (0..3 * per_class).map(|i| i / per_class).collect();
@@ -274,7 +291,7 @@ pub fn redunet_synthetic(c: &Config, rng: &mut Rng) -> Result<ReduNetRun> {
     let (train, train_labels) = clusters(rng, 100, 0.3);
     let (test, test_labels) = clusters(rng, 100, 0.3);
     let layers = if c.quick { 50 } else { 200 };
-    let (r, rc) = closed_form(Arrangement::Collapsed, 3, 3, 0.1);
+    let (r, rc) = closed_form(Arrangement::Collapsed, 3, 3, 0.1)?;
     let settings = (0.1, 0.5, 200.0);
     redunet_run(
         "3 clusters in R^3",
@@ -563,8 +580,10 @@ pub struct ClusterRow {
 pub struct Contrastive {
     /// Raw inputs, the encoder at initialization, the trained encoder.
     pub rows: Vec<ClusterRow>,
-    /// Rates of every 10th minibatch (labels = source images).
+    /// Rates of every 10th minibatch (labels = source images), the last included.
     pub history: Vec<Rates>,
+    /// Adam steps taken.
+    pub steps: usize,
     /// Test digits clustered.
     pub test_count: usize,
 }
@@ -576,7 +595,7 @@ fn augmented_batch(
     digits: &Digits,
     inputs: &DigitInputs,
     rng: &mut Rng,
-) -> (Array2<f64>, Vec<usize>) {
+) -> Result<(Array2<f64>, Vec<usize>)> {
     let n = digits.train.labels.len();
     let mut pixels = Array2::zeros((shared::digits::PIXELS, SOURCES * AUGMENTATIONS));
     let mut labels = Vec::with_capacity(SOURCES * AUGMENTATIONS);
@@ -589,13 +608,13 @@ fn augmented_batch(
             let view = if a == 0 {
                 image.to_owned()
             } else {
-                augment(image, &DEFAULT_AUGMENTATION, rng)
+                augment(image, &DEFAULT_AUGMENTATION, rng)?
             };
             pixels.column_mut(s * AUGMENTATIONS + a).assign(&view);
             labels.push(s);
         }
     }
-    (inputs.projection.apply(pixels.view()), labels)
+    Ok((inputs.projection.apply(pixels.view()), labels))
 }
 
 fn cluster_row(
@@ -638,14 +657,20 @@ pub fn contrastive(
     let mut adam = shared::optim::Adam::new(encoder.weight_count());
     let mut history = Vec::new();
     for step in 0..steps {
-        let (x, labels) = augmented_batch(digits, &inputs, rng);
+        let (x, labels) = augmented_batch(digits, &inputs, rng)?;
         let (rates, g) = encoder.rates_and_gradients(x.view(), &labels, c.eps)?;
+        if !rates.delta().is_finite() {
+            return Err(Error::NumericalFailure {
+                algorithm: "contrastive MCR^2 training",
+                detail: format!("Delta R became {} at step {step}", rates.delta()),
+            });
+        }
         let negated: Vec<f64> = g.iter().map(|v| -v).collect();
         adam.step(encoder.weights_mut(), negated.iter(), LEARNING_RATE);
-        if step % 10 == 0 {
+        if step % 10 == 0 || step + 1 == steps {
             history.push(rates);
-            progress(step);
         }
+        progress(step + 1);
     }
     // --snip--
     // ANCHOR_END: contrastive
@@ -673,6 +698,7 @@ pub fn contrastive(
     Ok(Contrastive {
         rows,
         history,
+        steps,
         test_count: labels.len(),
     })
 }

@@ -12,9 +12,9 @@
 //! real handwritten digits, with and without labels.
 //!
 //! Textbook: Ch. 3 §3.3.3–3.4 (coding rate, MCR²) and Ch. 4 §4.1 (ReduNet).
-//! Builds on chapter 1 (PCA reduces the digits for the ReduNet, and per-class
-//! PCA gives the nearest-subspace classifier) and chapter 3 (the Gaussian
-//! model behind the coding rate). Conventions: features are `d × m`, one
+//! Builds on chapter 1 (per-class PCA by `top_eigenpairs` gives the
+//! nearest-subspace classifier) and chapter 3 (its Gaussian noise model is
+//! the channel behind the coding rate). Conventions: features are `d × m`, one
 //! sample per column; natural log; `eps_sq` is $\varepsilon^2$.
 
 pub mod ascent;

@@ -27,10 +27,28 @@ pub enum Arrangement {
     Isotropic,
 }
 
+/// Checks $1 \le k \le d$ and a finite $\varepsilon^2 > 0$.
+fn check(d: usize, k: usize, eps_sq: f64) -> Result<()> {
+    shared::cli::ensure_in_range("k", k, 1, d.max(1))?;
+    if !(eps_sq.is_finite() && eps_sq > 0.0) {
+        return Err(Error::out_of_range("eps_sq", "finite and > 0", eps_sq));
+    }
+    Ok(())
+}
+
 /// $(R, R_c)$ of an arrangement from the formulas (nats).
-pub fn closed_form(arrangement: Arrangement, d: usize, k: usize, eps_sq: f64) -> (f64, f64) {
+///
+/// # Errors
+/// `k` outside `1..=d`, or `eps_sq` not finite and positive.
+pub fn closed_form(
+    arrangement: Arrangement,
+    d: usize,
+    k: usize,
+    eps_sq: f64,
+) -> Result<(f64, f64)> {
+    check(d, k, eps_sq)?;
     let (d, k) = (d as f64, k as f64);
-    match arrangement {
+    Ok(match arrangement {
         Arrangement::Collapsed => (
             0.5 * k * (1.0 + d / (k * eps_sq)).ln(),
             0.5 * (1.0 + d / eps_sq).ln(),
@@ -39,7 +57,7 @@ pub fn closed_form(arrangement: Arrangement, d: usize, k: usize, eps_sq: f64) ->
             0.5 * d * (1.0 + 1.0 / eps_sq).ln(),
             0.5 * d / k * (1.0 + k / eps_sq).ln(),
         ),
-    }
+    })
 }
 
 /// $\Delta R$ of $k$ classes of `per_class` unit vectors each, mutually
@@ -48,17 +66,29 @@ pub fn closed_form(arrangement: Arrangement, d: usize, k: usize, eps_sq: f64) ->
 /// $ZZ^\top$ on class $j$'s block. The collapsed and isotropic arrangements are
 /// the cases $p_j = 1$ and $p_j = d/k$; other rank splits are further critical
 /// points of the ascent.
+///
+/// # Errors
+/// No class, a rank of 0 or above `per_class`, ranks summing to more than
+/// `d`, or `eps_sq` not finite and positive.
 pub fn equal_spread_rate_reduction(
     d: usize,
     per_class: usize,
     ranks: &[usize],
     eps_sq: f64,
-) -> f64 {
+) -> Result<f64> {
+    check(d, ranks.len(), eps_sq)?;
+    if ranks.iter().any(|p| *p == 0 || *p > per_class) || ranks.iter().sum::<usize>() > d {
+        return Err(Error::out_of_range(
+            "ranks",
+            format!("each in 1..={per_class}, summing to at most d = {d}"),
+            format!("{ranks:?}"),
+        ));
+    }
     let m = (per_class * ranks.len()) as f64;
     let (d, mj) = (d as f64, per_class as f64);
     let alpha = d / (m * eps_sq);
     let alpha_j = d / (mj * eps_sq);
-    ranks
+    Ok(ranks
         .iter()
         .map(|&p| {
             let p = p as f64;
@@ -66,7 +96,7 @@ pub fn equal_spread_rate_reduction(
             let rc = mj / m * 0.5 * p * (1.0 + alpha_j * mj / p).ln();
             r - rc
         })
-        .sum()
+        .sum())
 }
 
 /// The features of an arrangement (`d × m`) and their labels, `per_class`

@@ -3,9 +3,11 @@
 //! Features $Z = [z_1, \dots, z_m] \in \mathbb R^{d \times m}$ (samples as columns)
 //! coded up to mean squared distortion $\varepsilon^2$ need about
 //! $$R(Z, \varepsilon) = \tfrac12 \log\det\big(I_d + \alpha Z Z^\top\big), \qquad \alpha = \frac{d}{m\varepsilon^2},$$
-//! nats per sample: the rate–distortion function of a Gaussian with covariance
-//! $ZZ^\top/m$ observed in chapter 3's noise model (Gaussian noise of variance
-//! $\varepsilon^2/d$ per coordinate). Coding each class $j$ (its $m_j$ columns $Z_j$)
+//! nats per sample: the mutual information between a Gaussian sample with
+//! covariance $ZZ^\top/m$ and its copy in chapter 3's noise model (Gaussian
+//! noise of variance $\varepsilon^2/d$ per coordinate), the rate of that
+//! test channel: within $\frac d2\ln 2$ above the Gaussian rate–distortion
+//! function at distortion $\varepsilon^2$. Coding each class $j$ (its $m_j$ columns $Z_j$)
 //! separately costs
 //! $$R_c(Z, \varepsilon \mid \Pi) = \sum_j \frac{m_j}{2m} \log\det\big(I_d + \alpha_j Z_j Z_j^\top\big), \qquad \alpha_j = \frac{d}{m_j\varepsilon^2},$$
 //! and the rate reduction $\Delta R = R - R_c \ge 0$ is what knowing the classes saves.
@@ -19,8 +21,12 @@
 //! $E = \alpha(I + \alpha ZZ^\top)^{-1}$ and $C_j = \alpha_j(I + \alpha_j Z_j Z_j^\top)^{-1}$,
 //! $\partial R/\partial Z = EZ$ and $\partial R_c/\partial Z_j = \gamma_j C_j Z_j$, $\gamma_j = m_j/m$.
 //!
-//! An empty class ($m_j = 0$, a label value below the largest that no column
-//! carries) contributes nothing to $R_c$ or its gradient.
+//! Labels are class names: any `usize` values, grouped as they occur. A class
+//! no column carries (an empty class, $m_j = 0$) contributes nothing to $R_c$
+//! or its gradient.
+//!
+//! The noise model is chapter 3's variance-exploding process
+//! ([`chapter_03::Process::VarianceExploding`]) at $\sigma^2 = \varepsilon^2/d$.
 
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -83,12 +89,24 @@ pub(crate) fn half_log_det(
     }
 }
 
-/// The columns of `z` with each label, one matrix per class $0..=\max$ label.
+/// The classes present in `labels`, in increasing label order: each label
+/// value with the indices of its columns. Label values are names, not
+/// positions, so a large or sparse value costs nothing and an absent class
+/// simply does not appear.
+pub fn class_indices(labels: &[usize]) -> Vec<(usize, Vec<usize>)> {
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, &l) in labels.iter().enumerate() {
+        groups.entry(l).or_default().push(i);
+    }
+    groups.into_iter().collect()
+}
+
+/// The columns of `z` of each class present, with their indices.
 fn split_classes(z: ArrayView2<f64>, labels: &[usize]) -> Vec<(Vec<usize>, Array2<f64>)> {
-    let k = labels.iter().max().map_or(0, |l| l + 1);
-    (0..k)
-        .map(|j| {
-            let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == j).collect();
+    class_indices(labels)
+        .into_iter()
+        .map(|(_, idx)| {
             let zj = z.select(Axis(1), &idx);
             (idx, zj)
         })

@@ -39,6 +39,8 @@ pub struct ReduNet {
     pub eta: f64,
     /// Membership sharpness $\lambda$.
     pub lambda: f64,
+    /// The label of each class, in the order of [`Layer::compress`].
+    pub classes: Vec<usize>,
 }
 
 /// What [`ReduNet::fit`] returns besides the network.
@@ -84,10 +86,8 @@ impl ReduNet {
         normalize_columns(&mut z);
         let mut history = vec![rate_reduction(z.view(), labels, eps_sq)?];
         let (d, m) = z.dim();
-        let k = labels.iter().max().map_or(0, |l| l + 1);
-        let classes: Vec<Vec<usize>> = (0..k)
-            .map(|j| (0..m).filter(|&i| labels[i] == j).collect())
-            .collect();
+        let (names, classes): (Vec<usize>, Vec<Vec<usize>>) =
+            crate::rate::class_indices(labels).into_iter().unzip();
         let mut net = Vec::with_capacity(layers);
         for _ in 0..layers {
             let expand = operator(z.view(), d as f64 / (m as f64 * eps_sq))?;
@@ -95,7 +95,7 @@ impl ReduNet {
             let (mut compress, mut gammas) = (Vec::new(), Vec::new());
             for idx in &classes {
                 let zj = z.select(Axis(1), idx);
-                let mj = idx.len().max(1) as f64;
+                let mj = idx.len() as f64; // every class present has a column
                 let cj = operator(zj.view(), d as f64 / (mj * eps_sq))?;
                 let gamma = idx.len() as f64 / m as f64;
                 let pulled = cj.dot(&zj) * gamma;
@@ -121,6 +121,7 @@ impl ReduNet {
                 layers: net,
                 eta,
                 lambda,
+                classes: names,
             },
             Fit {
                 features: z,
@@ -132,13 +133,18 @@ impl ReduNet {
 
     /// Soft memberships $\hat\pi_j(z) = \operatorname{softmax}_j(-\lambda\|C_jz\|)$ of the
     /// columns of `z` under `layer` (`k × n`).
-    pub fn memberships(&self, layer: &Layer, z: ArrayView2<f64>) -> Array2<f64> {
+    ///
+    /// # Errors
+    /// `z` with a row count other than $d$, or not finite.
+    pub fn memberships(&self, layer: &Layer, z: ArrayView2<f64>) -> Result<Array2<f64>> {
+        shared::error::ensure_rows("z", z.nrows(), layer.expand.nrows())?;
+        ensure_finite("z", z.iter())?;
         let mut logits = Array2::zeros((layer.compress.len(), z.ncols()));
         for (j, cj) in layer.compress.iter().enumerate() {
             let norms = cj.dot(&z).map_axis(Axis(0), |c| c.dot(&c).sqrt());
             logits.row_mut(j).assign(&(norms * -self.lambda));
         }
-        shared::prob::softmax_columns(logits)
+        Ok(shared::prob::softmax_columns(logits))
     }
 
     // ANCHOR: transform
@@ -153,7 +159,7 @@ impl ReduNet {
         let mut z = z.to_owned();
         normalize_columns(&mut z);
         for layer in &self.layers {
-            let pi = self.memberships(layer, z.view());
+            let pi = self.memberships(layer, z.view())?;
             let mut step = layer.expand.dot(&z);
             for (j, cj) in layer.compress.iter().enumerate() {
                 let weight: Array1<f64> = pi.row(j).to_owned() * layer.gammas[j];
@@ -167,23 +173,30 @@ impl ReduNet {
     }
     // ANCHOR_END: transform
 
-    /// The class of each column of `z` (already transformed): the largest
+    /// The class label of each column of `z` (already transformed): the largest
     /// membership under the last layer.
-    pub fn predict(&self, z: ArrayView2<f64>) -> Vec<usize> {
-        let Some(last) = self.layers.last() else {
-            return vec![0; z.ncols()];
-        };
-        self.memberships(last, z)
+    ///
+    /// # Errors
+    /// As [`ReduNet::memberships`]; a network without layers.
+    pub fn predict(&self, z: ArrayView2<f64>) -> Result<Vec<usize>> {
+        let last = self
+            .layers
+            .last()
+            .ok_or_else(|| Error::shape("network", "at least one layer", "none"))?;
+        let pi = self.memberships(last, z)?;
+        Ok(pi
             .axis_iter(Axis(1))
             .map(|col| {
-                col.iter()
+                let j = col
+                    .iter()
                     .enumerate()
                     .fold(
                         (0, f64::NEG_INFINITY),
                         |b, (j, v)| if *v > b.1 { (j, *v) } else { b },
                     )
-                    .0
+                    .0;
+                self.classes[j]
             })
-            .collect()
+            .collect())
     }
 }

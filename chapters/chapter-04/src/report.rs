@@ -189,7 +189,7 @@ fn write_redunet(out: &mut String, runs: &[ReduNetRun]) {
             format!("{}%", fixed(100.0 * r.test_accuracy_at_input, 1)),
         ]);
     }
-    let _ = write!(out, "{t}");
+    let _ = writeln!(out, "{t}");
 }
 
 fn ascent_figure(runs: &[AscentRun]) -> Result<String> {
@@ -251,7 +251,7 @@ fn write_supervised(out: &mut String, c: &crate::Config, s: &Supervised) {
         "nearest subspace: train",
         "test",
         "k-NN test",
-        "Delta R of test features",
+        "Delta R of test features (in their own dimension)",
     ]);
     for r in &s.runs {
         t.row([
@@ -293,7 +293,7 @@ fn write_supervised(out: &mut String, c: &crate::Config, s: &Supervised) {
         .collect();
     let _ = writeln!(
         out,
-        "Test features per class, singular values above 0.1 of the largest: {}",
+        "Test features per class, singular values above 0.1 of the largest: {}\n",
         ranks.join(" ")
     );
 }
@@ -345,7 +345,7 @@ fn write_contrastive(out: &mut String, c: &Contrastive) {
         DEFAULT_AUGMENTATION.max_degrees,
         DEFAULT_AUGMENTATION.max_shift,
         DEFAULT_AUGMENTATION.noise,
-        10 * c.history.len(),
+        c.steps,
         c.test_count,
     );
     let mut t = Table::new(["features", "clustering accuracy", "NMI"]);

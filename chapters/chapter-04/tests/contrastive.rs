@@ -15,15 +15,25 @@ fn dot_image() -> Array1<f64> {
 #[test]
 fn transforms_move_pixels_where_they_should() {
     let img = dot_image();
-    assert_eq!(transform(img.view(), 0.0, 0.0, 0.0), img);
-    let shifted = transform(img.view(), 0.0, 1.0, 2.0); // one right, two down
+    assert_eq!(transform(img.view(), 0.0, 0.0, 0.0).unwrap(), img);
+    let shifted = transform(img.view(), 0.0, 1.0, 2.0).unwrap(); // one right, two down
     assert!((shifted[12 * 28 + 13] - 1.0).abs() < 1e-12);
     assert!((shifted.sum() - 1.0).abs() < 1e-12);
-    // 90 degrees about the centre (13.5, 13.5) maps (row 10, col 12) to (row 12, col 17)
-    // or (row 15, col 10) depending on the sense; either way it is a single pixel.
-    let turned = transform(img.view(), 90.0, 0.0, 0.0);
-    assert!((turned.sum() - 1.0).abs() < 1e-9 && turned.iter().any(|v| (v - 1.0).abs() < 1e-9));
-    let a = augment(img.view(), &DEFAULT_AUGMENTATION, &mut seeded_rng(1));
+    // 90 degrees about the centre (13.5, 13.5): the output pixel (r, c) reads the
+    // source at (13.5 + (c - 13.5), 13.5 - (r - 13.5)) = (c, 27 - r), so the dot at
+    // source (10, 12) lands at r = 15, c = 10.
+    let turned = transform(img.view(), 90.0, 0.0, 0.0).unwrap();
+    assert!(
+        (turned[15 * 28 + 10] - 1.0).abs() < 1e-9,
+        "{}",
+        turned.sum()
+    );
+    // Rotation then shift: the same dot, one further right.
+    let both = transform(img.view(), 90.0, 1.0, 0.0).unwrap();
+    assert!((both[15 * 28 + 11] - 1.0).abs() < 1e-9);
+    assert!(transform(img.slice(ndarray::s![..10]), 0.0, 0.0, 0.0).is_err());
+    assert!(transform(img.view(), f64::NAN, 0.0, 0.0).is_err());
+    let a = augment(img.view(), &DEFAULT_AUGMENTATION, &mut seeded_rng(1)).unwrap();
     assert!(a.iter().all(|v| (0.0..=1.0).contains(v)));
     assert_ne!(a, img);
 }

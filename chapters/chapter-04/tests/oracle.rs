@@ -52,7 +52,7 @@ fn closed_forms_match_the_computed_rates_and_reference_values() {
     for (d, k, eps) in [(3, 3, 0.1), (16, 4, 0.5), (32, 4, 0.5), (120, 10, 0.5)] {
         for arrangement in [Arrangement::Collapsed, Arrangement::Isotropic] {
             let (z, labels) = features(arrangement, d, k, 2 * d / k).unwrap();
-            let (r, rc) = closed_form(arrangement, d, k, eps);
+            let (r, rc) = closed_form(arrangement, d, k, eps).unwrap();
             assert_relative_eq!(coding_rate(z.view(), eps).unwrap(), r, max_relative = 1e-12);
             assert_relative_eq!(
                 class_coding_rate(z.view(), &labels, eps).unwrap(),
@@ -62,7 +62,7 @@ fn closed_forms_match_the_computed_rates_and_reference_values() {
         }
     }
     let delta = |a, d, k, e| {
-        let (r, rc) = closed_form(a, d, k, e);
+        let (r, rc) = closed_form(a, d, k, e).unwrap();
         r - rc
     };
     assert_relative_eq!(
@@ -126,31 +126,33 @@ fn rate_reduction_is_nonnegative_and_zero_for_identical_classes() {
     );
 }
 
-/// The analytic gradient against central finite differences, relative 1e-6,
-/// on a wide and a tall input (both Sylvester sides), classes of unequal size.
+/// The analytic gradient against central finite differences: relative error
+/// ‖g − fd‖/‖fd‖ below 1e-6, on a wide and a tall input (both Sylvester sides),
+/// classes of unequal size, and labels with gaps and large values (classes are names).
 #[test]
 fn gradient_matches_finite_differences() {
     for (d, m) in [(4, 15), (12, 9)] {
         let z = gaussian_matrix(&mut seeded_rng(11), d, m);
-        let labels: Vec<usize> = (0..m).map(|i| if i < 2 { 0 } else { 1 + i % 3 }).collect();
+        let labels: Vec<usize> = (0..m)
+            .map(|i| if i < 2 { 0 } else { [2, 9, 1000][i % 3] })
+            .collect();
         let grad = rate_reduction_grad(z.view(), &labels, 0.4).unwrap();
         let h = 1e-6;
+        let mut fd = Array2::<f64>::zeros((d, m));
         for i in 0..d {
             for j in 0..m {
                 let mut plus = z.clone();
                 plus[[i, j]] += h;
                 let mut minus = z.clone();
                 minus[[i, j]] -= h;
-                let fd = (rate_reduction(plus.view(), &labels, 0.4).unwrap()
+                fd[[i, j]] = (rate_reduction(plus.view(), &labels, 0.4).unwrap()
                     - rate_reduction(minus.view(), &labels, 0.4).unwrap())
                     / (2.0 * h);
-                assert!(
-                    (fd - grad[[i, j]]).abs() <= 1e-6 * (1.0 + fd.abs()),
-                    "({i}, {j}): {fd} vs {}",
-                    grad[[i, j]]
-                );
             }
         }
+        let norm = |a: &Array2<f64>| a.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let rel = norm(&(&grad - &fd)) / norm(&fd);
+        assert!(rel < 1e-6, "relative error {rel}");
     }
 }
 
@@ -164,7 +166,7 @@ fn ascent_ends_at_an_orthogonal_equal_spread_critical_point() {
     let labels: Vec<usize> = (0..200).map(|i| i / 50).collect();
     let optimum = 4.0 * 3f64.ln();
     assert_relative_eq!(
-        chapter_04::optima::equal_spread_rate_reduction(16, 50, &[4, 4, 4, 4], 0.5),
+        chapter_04::optima::equal_spread_rate_reduction(16, 50, &[4, 4, 4, 4], 0.5).unwrap(),
         optimum,
         max_relative = 1e-14
     );
@@ -187,7 +189,8 @@ fn ascent_ends_at_an_orthogonal_equal_spread_critical_point() {
                 assert_relative_eq!(*v, (50.0 / *p as f64).sqrt(), max_relative = 1e-3);
             }
         }
-        let predicted = chapter_04::optima::equal_spread_rate_reduction(16, 50, &ranks, 0.5);
+        let predicted =
+            chapter_04::optima::equal_spread_rate_reduction(16, 50, &ranks, 0.5).unwrap();
         assert_relative_eq!(last, predicted, max_relative = 1e-6);
     }
 }
@@ -203,7 +206,7 @@ fn redunet_layers_increase_rate_reduction() {
     let (net, fit) = ReduNet::fit(z.view(), &labels, 0.1, 0.5, 200.0, 20).unwrap();
     assert!(fit.history[1] > fit.history[0]);
     assert!(fit.history.last().unwrap() > &(fit.history[0] + 0.1));
-    let predicted = net.predict(fit.features.view());
+    let predicted = net.predict(fit.features.view()).unwrap();
     let hits = predicted
         .iter()
         .zip(&labels)
