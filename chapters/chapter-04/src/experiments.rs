@@ -79,29 +79,41 @@ pub struct Results {
 pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
     config.validate()?;
     let seed = config.seed;
+    let subset = config.quick.then(|| quick_subset(digits));
+    let digits = subset.as_ref().unwrap_or(digits);
+    let inputs = digit_inputs(digits, INPUT_DIM)?;
     Ok(Results {
         config: config.clone(),
         optima: optima(config.eps)?,
+        // The digit sections share one projection; --quick uses a balanced subset.
         ascent: ascent_runs(config, &mut Stream::Ascent.rng(seed))?,
         redunet: vec![
             redunet_synthetic(config, &mut Stream::ReduNet.rng(seed))?,
-            redunet_digits(config, digits)?,
+            redunet_digits(config, digits, &inputs)?,
         ],
         supervised: {
             let bar =
                 shared::cli::progress_bar(2 * config.epochs as u64, "supervised MCR^2 epochs");
-            let out = supervised(config, digits, &mut Stream::Supervised.rng(seed), |_| {
-                bar.inc(1)
-            })?;
+            let out = supervised(
+                config,
+                digits,
+                &inputs,
+                &mut Stream::Supervised.rng(seed),
+                |_| bar.inc(1),
+            )?;
             bar.finish_and_clear();
             out
         },
         contrastive: {
             let bar =
                 shared::cli::progress_bar(CONTRASTIVE_STEPS as u64, "contrastive MCR^2 steps");
-            let out = contrastive(config, digits, &mut Stream::Contrastive.rng(seed), |s| {
-                bar.set_position(s as u64)
-            })?;
+            let out = contrastive(
+                config,
+                digits,
+                &inputs,
+                &mut Stream::Contrastive.rng(seed),
+                |s| bar.set_position(s as u64),
+            )?;
             bar.finish_and_clear();
             out
         },
@@ -309,26 +321,32 @@ pub fn redunet_synthetic(c: &Config, rng: &mut Rng) -> Result<ReduNetRun> {
 /// Dimension the digits are reduced to (PCA) before the ReduNet.
 pub const DIGIT_DIM: usize = 32;
 
-/// ReduNet on digits: PCA ([`digit_inputs`]) reduces the pixels of 100 training
-/// digits per class to [`DIGIT_DIM`] dimensions, then the layers are built on them.
+/// ReduNet on digits: the leading [`DIGIT_DIM`] principal coordinates of the
+/// shared projection ([`digit_inputs`]) of 100 training digits per class (50
+/// test digits per class), then the layers are built on them.
 ///
 /// # Errors
 /// A PCA or ReduNet error.
-pub fn redunet_digits(c: &Config, digits: &Digits) -> Result<ReduNetRun> {
+pub fn redunet_digits(c: &Config, digits: &Digits, inputs: &DigitInputs) -> Result<ReduNetRun> {
     let per_class = if c.quick { 30 } else { 100 };
-    let subset = Digits {
-        train: digits.train.balanced_subset(per_class),
-        test: digits.test.balanced_subset(per_class / 2),
+    let (train, test) = (
+        digits.train.balanced_indices(per_class),
+        digits.test.balanced_indices(per_class / 2),
+    );
+    // The leading principal coordinates are the first rows of the shared projection.
+    let top =
+        |x: &Array2<f64>, idx: &[usize]| x.slice(ndarray::s![..DIGIT_DIM, ..]).select(Axis(1), idx);
+    let labels = |split: &shared::digits::Split, idx: &[usize]| -> Vec<usize> {
+        idx.iter().map(|&i| split.labels[i]).collect()
     };
-    let inputs = digit_inputs(&subset, DIGIT_DIM)?;
     let layers = if c.quick { 10 } else { 30 };
     let settings = (c.eps, 0.5, 50.0);
     redunet_run(
         "digits (PCA to 32 dims)",
-        inputs.train.view(),
-        &subset.train.labels,
-        inputs.test.view(),
-        &subset.test.labels,
+        top(&inputs.train, &train).view(),
+        &labels(&digits.train, &train),
+        top(&inputs.test, &test).view(),
+        &labels(&digits.test, &test),
         settings,
         layers,
         None,
@@ -474,15 +492,10 @@ fn score(
 pub fn supervised(
     c: &Config,
     digits: &Digits,
+    inputs: &DigitInputs,
     rng: &mut Rng,
     mut progress: impl FnMut(usize),
 ) -> Result<Supervised> {
-    let quick_subset = c.quick.then(|| Digits {
-        train: digits.train.balanced_subset(QUICK_TRAIN_PER_CLASS),
-        test: digits.test.balanced_subset(QUICK_TRAIN_PER_CLASS / 4),
-    });
-    let digits = quick_subset.as_ref().unwrap_or(digits);
-    let inputs = digit_inputs(digits, INPUT_DIM)?;
     let options = TrainOptions {
         epochs: if c.quick { c.epochs.min(3) } else { c.epochs },
         batch: c.batch,
@@ -560,7 +573,7 @@ pub const SOURCES: usize = 20;
 /// Augmentations per source image (the first is the image itself).
 pub const AUGMENTATIONS: usize = 25;
 /// Adam steps of contrastive training (a tenth with `--quick`).
-pub const CONTRASTIVE_STEPS: usize = 150;
+pub const CONTRASTIVE_STEPS: usize = 100;
 /// k-means restarts when clustering features.
 pub const KMEANS_RESTARTS: usize = 3;
 
@@ -643,10 +656,10 @@ fn cluster_row(
 pub fn contrastive(
     c: &Config,
     digits: &Digits,
+    inputs: &DigitInputs,
     rng: &mut Rng,
     mut progress: impl FnMut(usize),
 ) -> Result<Contrastive> {
-    let inputs = digit_inputs(digits, INPUT_DIM)?;
     let steps = if c.quick {
         CONTRASTIVE_STEPS / 10
     } else {
@@ -657,7 +670,7 @@ pub fn contrastive(
     let mut adam = shared::optim::Adam::new(encoder.weight_count());
     let mut history = Vec::new();
     for step in 0..steps {
-        let (x, labels) = augmented_batch(digits, &inputs, rng)?;
+        let (x, labels) = augmented_batch(digits, inputs, rng)?;
         let (rates, g) = encoder.rates_and_gradients(x.view(), &labels, c.eps)?;
         if !rates.delta().is_finite() {
             return Err(Error::NumericalFailure {
@@ -701,4 +714,13 @@ pub fn contrastive(
         steps,
         test_count: labels.len(),
     })
+}
+
+/// The balanced subset `--quick` runs the digit experiments on:
+/// [`QUICK_TRAIN_PER_CLASS`] training and a quarter as many test images per class.
+pub fn quick_subset(digits: &Digits) -> Digits {
+    Digits {
+        train: digits.train.balanced_subset(QUICK_TRAIN_PER_CLASS),
+        test: digits.test.balanced_subset(QUICK_TRAIN_PER_CLASS / 4),
+    }
 }

@@ -97,12 +97,15 @@ fn spherical_kmeans_recovers_separated_directions() {
 /// the encoder above chance on the test digits.
 #[test]
 fn contrastive_training_raises_rate_reduction() {
-    let digits = shared::digits::load_default().unwrap();
+    let digits = chapter_04::experiments::quick_subset(&shared::digits::load_default().unwrap());
+    let inputs =
+        chapter_04::experiments::digit_inputs(&digits, chapter_04::experiments::INPUT_DIM).unwrap();
     let c = chapter_04::Config {
         quick: true,
         ..chapter_04::Config::default()
     };
-    let r = chapter_04::experiments::contrastive(&c, &digits, &mut seeded_rng(5), |_| {}).unwrap();
+    let r = chapter_04::experiments::contrastive(&c, &digits, &inputs, &mut seeded_rng(5), |_| {})
+        .unwrap();
     assert!(r.history.last().unwrap().delta() > r.history[0].delta());
     for row in &r.rows {
         assert!(row.accuracy > 0.2 && row.nmi > 0.1, "{row:?}");

@@ -102,13 +102,16 @@ fn nearest_subspace_and_knn_match_references() {
 /// published digit numbers meet the chapter's target (quick mode keeps this fast).
 #[test]
 fn training_raises_rate_reduction_on_digits() {
-    let digits = shared::digits::load_default().unwrap();
+    let digits = chapter_04::experiments::quick_subset(&shared::digits::load_default().unwrap());
+    let inputs =
+        chapter_04::experiments::digit_inputs(&digits, chapter_04::experiments::INPUT_DIM).unwrap();
     let c = chapter_04::Config {
         quick: true,
         epochs: 3,
         ..chapter_04::Config::default()
     };
-    let s = chapter_04::experiments::supervised(&c, &digits, &mut seeded_rng(5), |_| {}).unwrap();
+    let s = chapter_04::experiments::supervised(&c, &digits, &inputs, &mut seeded_rng(5), |_| {})
+        .unwrap();
     let deep = s.runs.last().unwrap();
     assert_eq!(deep.history.len(), 3);
     assert!(deep.history[2].delta() > deep.history[0].delta());
