@@ -97,38 +97,11 @@ pub fn eigh_psd(name: &'static str, m: ArrayView2<f64>) -> Result<Eigen> {
     Ok(eig)
 }
 
-/// $\log\det M$ of a symmetric positive definite `m` by Cholesky,
-/// $M = LL^\top$, $\log\det M = 2\sum_i \log L_{ii}$: no determinant is formed,
-/// so nothing overflows for large or small $n$.
-///
-/// # Errors
-/// As [`ensure_symmetric`]; [`Error::NumericalFailure`] if `m` is not positive
-/// definite (Cholesky breaks down).
-pub fn log_det_spd(name: &'static str, m: ArrayView2<f64>) -> Result<f64> {
-    ensure_symmetric(name, m)?;
-    let n = m.nrows();
-    let chol =
-        DMatrix::from_fn(n, n, |i, j| m[[i, j]])
-            .cholesky()
-            .ok_or(Error::NumericalFailure {
-                algorithm: "Cholesky log-determinant",
-                detail: format!("{name} is not positive definite"),
-            })?;
-    Ok(2.0
-        * chol
-            .l_dirty()
-            .diagonal()
-            .iter()
-            .map(|v| v.ln())
-            .sum::<f64>())
-}
-
-/// $\log\det M$ and $M^{-1}$ of a symmetric positive definite `m`, from one
-/// Cholesky factorization (what a coding rate and its gradient both need).
-///
-/// # Errors
-/// As [`log_det_spd`].
-pub fn log_det_and_inverse(name: &'static str, m: ArrayView2<f64>) -> Result<(f64, Array2<f64>)> {
+/// The Cholesky factor of a checked symmetric `m` and its $\log\det = 2\sum_i\log L_{ii}$.
+fn cholesky(
+    name: &'static str,
+    m: ArrayView2<f64>,
+) -> Result<(nalgebra::Cholesky<f64, nalgebra::Dyn>, f64)> {
     ensure_symmetric(name, m)?;
     let n = m.nrows();
     let chol =
@@ -145,6 +118,28 @@ pub fn log_det_and_inverse(name: &'static str, m: ArrayView2<f64>) -> Result<(f6
             .iter()
             .map(|v| v.ln())
             .sum::<f64>();
+    Ok((chol, log_det))
+}
+
+/// $\log\det M$ of a symmetric positive definite `m` by Cholesky,
+/// $M = LL^\top$, $\log\det M = 2\sum_i \log L_{ii}$: no determinant is formed,
+/// so nothing overflows for large or small $n$.
+///
+/// # Errors
+/// As [`ensure_symmetric`]; [`Error::NumericalFailure`] if `m` is not positive
+/// definite (Cholesky breaks down).
+pub fn log_det_spd(name: &'static str, m: ArrayView2<f64>) -> Result<f64> {
+    Ok(cholesky(name, m)?.1)
+}
+
+/// $\log\det M$ and $M^{-1}$ of a symmetric positive definite `m`, from one
+/// Cholesky factorization (what a coding rate and its gradient both need).
+///
+/// # Errors
+/// As [`log_det_spd`].
+pub fn log_det_and_inverse(name: &'static str, m: ArrayView2<f64>) -> Result<(f64, Array2<f64>)> {
+    let (chol, log_det) = cholesky(name, m)?;
+    let n = m.nrows();
     let inv = chol.inverse();
     Ok((log_det, Array2::from_shape_fn((n, n), |(i, j)| inv[(i, j)])))
 }

@@ -287,7 +287,7 @@ pub fn train(
     rng: &mut Rng,
 ) -> Result<Vec<f64>> {
     ensure_finite("training", training.iter())?;
-    let mut adam = Adam::new(net);
+    let mut adam = shared::optim::Adam::new(net.parameters().len());
     let mut losses = Vec::with_capacity(options.steps);
     for step in 0..options.steps {
         let batch = draw_batch(training, process, grid, options.batch, rng)?;
@@ -300,9 +300,13 @@ pub fn train(
         }
         losses.push(loss);
         let progress = step as f64 / options.steps as f64;
+        let params = (net.w1.iter_mut().chain(net.b1.iter_mut()))
+            .chain(net.w2.iter_mut().chain(net.b2.iter_mut()));
+        let grads = (gradients.w1.iter().chain(&gradients.b1))
+            .chain(gradients.w2.iter().chain(&gradients.b2));
         adam.step(
-            net,
-            &gradients,
+            params,
+            grads,
             options.learning_rate * (1.0 - 0.9 * progress),
         );
     }
@@ -320,47 +324,6 @@ pub fn mean_loss(net: &MlpDenoiser, batches: &[Batch]) -> Result<f64> {
         total += net.loss_and_gradients(b)?.0;
     }
     Ok(total / batches.len().max(1) as f64)
-}
-
-/// Adam (Kingma and Ba) with the usual $\beta_1 = 0.9$, $\beta_2 = 0.999$, $\epsilon = 10^{-8}$.
-struct Adam {
-    first: Vec<f64>,
-    second: Vec<f64>,
-    steps: i32,
-}
-
-impl Adam {
-    fn new(net: &MlpDenoiser) -> Self {
-        let n = net.parameters().len();
-        Adam {
-            first: vec![0.0; n],
-            second: vec![0.0; n],
-            steps: 0,
-        }
-    }
-
-    fn step(&mut self, net: &mut MlpDenoiser, g: &Gradients, lr: f64) {
-        const B1: f64 = 0.9;
-        const B2: f64 = 0.999;
-        self.steps += 1;
-        let (c1, c2) = (1.0 - B1.powi(self.steps), 1.0 - B2.powi(self.steps));
-        let grads = g.w1.iter().chain(&g.b1).chain(&g.w2).chain(&g.b2);
-        let params = net
-            .w1
-            .iter_mut()
-            .chain(net.b1.iter_mut())
-            .chain(net.w2.iter_mut())
-            .chain(net.b2.iter_mut());
-        for (((p, g), m), v) in params
-            .zip(grads)
-            .zip(self.first.iter_mut())
-            .zip(self.second.iter_mut())
-        {
-            *m = B1 * *m + (1.0 - B1) * g;
-            *v = B2 * *v + (1.0 - B2) * g * g;
-            *p -= lr * (*m / c1) / ((*v / c2).sqrt() + 1e-8);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -511,53 +511,35 @@ pub fn supervised(
         digits,
         c.eps,
     )?];
-    let mut linear = Encoder::linear(INPUT_DIM, FEATURE_DIM, rng)?;
-    let history = train(
-        &mut linear,
-        inputs.train.view(),
-        labels,
-        &options,
-        rng,
-        &mut progress,
-    )?;
-    let (ztr, zte) = (
-        linear.encode(inputs.train.view())?,
-        linear.encode(inputs.test.view())?,
-    );
-    runs.push(score(
-        "linear encoder",
-        history,
-        ztr.view(),
-        zte.view(),
-        digits,
-        c.eps,
-    )?);
-    let mut deep = Encoder::two_layer(INPUT_DIM, HIDDEN, FEATURE_DIM, rng)?;
-    let history = train(
-        &mut deep,
-        inputs.train.view(),
-        labels,
-        &options,
-        rng,
-        &mut progress,
-    )?;
-    let (ztr, zte) = (
-        deep.encode(inputs.train.view())?,
-        deep.encode(inputs.test.view())?,
-    );
-    runs.push(score(
-        "two-layer encoder",
-        history,
-        ztr.view(),
-        zte.view(),
-        digits,
-        c.eps,
-    )?);
+    let mut fit = |name, mut encoder: Encoder, rng: &mut Rng| -> Result<(EncoderRun, Encoder)> {
+        let history = train(
+            &mut encoder,
+            inputs.train.view(),
+            labels,
+            &options,
+            rng,
+            &mut progress,
+        )?;
+        let (ztr, zte) = (
+            encoder.encode(inputs.train.view())?,
+            encoder.encode(inputs.test.view())?,
+        );
+        Ok((
+            score(name, history, ztr.view(), zte.view(), digits, c.eps)?,
+            encoder,
+        ))
+    };
+    let linear = Encoder::linear(INPUT_DIM, FEATURE_DIM, rng)?;
+    runs.push(fit("linear encoder", linear, rng)?.0);
+    let deep = Encoder::two_layer(INPUT_DIM, HIDDEN, FEATURE_DIM, rng)?;
+    let (run, deep) = fit("two-layer encoder", deep, rng)?;
+    runs.push(run);
     // --snip--
     // ANCHOR_END: supervised
     let shown = digits.test.balanced_indices(HEATMAP_PER_CLASS);
     let shown_z = deep.encode(inputs.test.select(Axis(1), &shown).view())?;
     let similarity = shown_z.t().dot(&shown_z);
+    let zte = deep.encode(inputs.test.view())?;
     let spectra = class_singular_values(zte.view(), &digits.test.labels);
     Ok(Supervised {
         runs,
