@@ -137,7 +137,7 @@ fn write_ascent(out: &mut String, eps: f64, runs: &[AscentRun]) {
             at(100),
             fixed(*h.last().unwrap_or(&f64::NAN), 6),
             ranks.join("/"),
-            fixed(r.ranks_closed_form, 6),
+            r.ranks_closed_form.map_or("-".into(), |v| fixed(v, 6)),
             sci(r.coherence, 1),
         ]);
     }

@@ -65,3 +65,23 @@ fn binary_rejects_bad_flags_with_one_line() {
     assert_one_line_error(&run_binary(exe, &["--frobnicate"]), "--frobnicate");
     assert_one_line_error(&run_binary(exe, &["--epochs", "many"]), "--epochs");
 }
+
+/// The ends of `--eps` are valid settings: the ascent does not end on an
+/// orthogonal arrangement there, and the report says "-" instead of failing.
+#[test]
+fn ascent_runs_at_both_ends_of_the_eps_range() {
+    for eps in [0.01, 10.0] {
+        let c = Config {
+            eps,
+            quick: true,
+            ..Config::default()
+        };
+        let runs = chapter_04::experiments::ascent_runs(&c, &mut shared::seeded_rng(0)).unwrap();
+        for r in runs {
+            assert!(r.ascent.history.iter().all(|v| v.is_finite()));
+            if r.ranks.iter().sum::<usize>() > 16 {
+                assert!(r.ranks_closed_form.is_none());
+            }
+        }
+    }
+}
