@@ -145,6 +145,24 @@ pub fn nan_max(values: impl IntoIterator<Item = f64>) -> f64 {
     values.into_iter().fold(f64::NEG_INFINITY, nan_max2)
 }
 
+/// Index and value of the smallest of `values` (the first on ties), NaNs
+/// skipped; `(0, f64::INFINITY)` when none is smaller than infinity.
+pub fn argmin(values: impl IntoIterator<Item = f64>) -> (usize, f64) {
+    values.into_iter().enumerate().fold(
+        (0, f64::INFINITY),
+        |b, (i, v)| if v < b.1 { (i, v) } else { b },
+    )
+}
+
+/// Index and value of the largest of `values` (the first on ties), NaNs
+/// skipped; `(0, f64::NEG_INFINITY)` when none is larger than minus infinity.
+pub fn argmax(values: impl IntoIterator<Item = f64>) -> (usize, f64) {
+    values.into_iter().enumerate().fold(
+        (0, f64::NEG_INFINITY),
+        |b, (i, v)| if v > b.1 { (i, v) } else { b },
+    )
+}
+
 /// `max(a, b)` that returns NaN if either is NaN.
 pub fn nan_max2(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
@@ -216,5 +234,13 @@ mod tests {
         assert!(nan_max([f64::NAN]).is_nan());
         assert_eq!(nan_max([1.0, 3.0, 2.0]), 3.0);
         assert_eq!(nan_max([]), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn argmin_and_argmax_skip_nan_and_take_the_first_tie() {
+        assert_eq!(argmin([3.0, f64::NAN, 1.0, 1.0]), (2, 1.0));
+        assert_eq!(argmax([f64::NAN, 2.0, 5.0, 5.0]), (2, 5.0));
+        assert_eq!(argmin([f64::NAN]).0, 0);
+        assert!(argmax(std::iter::empty()).1.is_infinite());
     }
 }

@@ -375,14 +375,7 @@ fn sampler_stats(
     let dist = mix.distances(x)?;
     let nearest: Vec<(usize, f64)> = dist
         .axis_iter(Axis(1))
-        .map(|col| {
-            col.iter()
-                .enumerate()
-                .fold(
-                    (0, f64::INFINITY),
-                    |best, (k, d)| if *d < best.1 { (k, *d) } else { best },
-                )
-        })
+        .map(|col| shared::error::argmin(col.iter().copied()))
         .collect();
     let near_union = nearest.iter().filter(|(_, d)| *d < NEAR).count() as f64 / n;
     let median_union_distance = median(nearest.iter().map(|(_, d)| *d).collect());

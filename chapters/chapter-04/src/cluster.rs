@@ -73,13 +73,7 @@ fn one_run(x: ArrayView2<f64>, k: usize, rng: &mut Rng) -> (f64, Vec<usize>) {
         let mut changed = false;
         let mut total = 0.0;
         for (i, col) in sims.axis_iter(Axis(1)).enumerate() {
-            let (j, s) = col
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f64::NEG_INFINITY),
-                    |b, (j, v)| if *v > b.1 { (j, *v) } else { b },
-                );
+            let (j, s) = shared::error::argmax(col.iter().copied());
             changed |= assignment[i] != j;
             assignment[i] = j;
             total += s;

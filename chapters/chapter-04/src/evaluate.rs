@@ -104,15 +104,7 @@ pub fn knn(
 fn argmin_columns(values: ArrayView2<f64>) -> Vec<usize> {
     values
         .axis_iter(Axis(1))
-        .map(|col| {
-            col.iter()
-                .enumerate()
-                .fold(
-                    (0, f64::INFINITY),
-                    |b, (j, v)| if *v < b.1 { (j, *v) } else { b },
-                )
-                .0
-        })
+        .map(|col| shared::error::argmin(col.iter().copied()).0)
         .collect()
 }
 

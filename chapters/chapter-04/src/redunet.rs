@@ -186,17 +186,7 @@ impl ReduNet {
         let pi = self.memberships(last, z)?;
         Ok(pi
             .axis_iter(Axis(1))
-            .map(|col| {
-                let j = col
-                    .iter()
-                    .enumerate()
-                    .fold(
-                        (0, f64::NEG_INFINITY),
-                        |b, (j, v)| if *v > b.1 { (j, *v) } else { b },
-                    )
-                    .0;
-                self.classes[j]
-            })
+            .map(|col| self.classes[shared::error::argmax(col.iter().copied()).0])
             .collect())
     }
 }
