@@ -11,7 +11,8 @@
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
-use crate::rate::{class_coding_rate, coding_rate, rate_reduction_grad};
+pub use crate::rate::Rates;
+use crate::rate::rates_with_grad;
 use shared::error::{ensure_finite, ensure_finite_output, ensure_rows};
 use shared::rng::{Rng, gaussian_matrix};
 use shared::{Error, Result};
@@ -32,22 +33,6 @@ pub struct EncoderGradients {
     pub w1: Array2<f64>,
     /// $\partial\Delta R/\partial W_2$.
     pub w2: Option<Array2<f64>>,
-}
-
-/// The rates of a batch of features.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rates {
-    /// $R$.
-    pub r: f64,
-    /// $R_c$.
-    pub rc: f64,
-}
-
-impl Rates {
-    /// $\Delta R = R - R_c$.
-    pub fn delta(&self) -> f64 {
-        self.r - self.rc
-    }
 }
 
 struct Forward {
@@ -136,11 +121,7 @@ impl Encoder {
     ) -> Result<(Rates, EncoderGradients)> {
         self.check_input(x)?;
         let f = self.forward(x);
-        let rates = Rates {
-            r: coding_rate(f.z.view(), eps_sq)?,
-            rc: class_coding_rate(f.z.view(), labels, eps_sq)?,
-        };
-        let g_z = rate_reduction_grad(f.z.view(), labels, eps_sq)?;
+        let (rates, g_z) = rates_with_grad(f.z.view(), labels, eps_sq)?;
         // Through z = u/‖u‖: remove the radial part, divide by the norm.
         let radial = (&f.z * &g_z).sum_axis(Axis(0));
         let g_u = (&g_z - &(&f.z * &radial.insert_axis(Axis(0)))) / &f.norms.insert_axis(Axis(0));
@@ -208,7 +189,9 @@ pub struct TrainOptions {
 // ANCHOR: train
 /// Trains `encoder` on the columns of `x` with `labels` by Adam ascent on
 /// $\Delta R$ of each shuffled minibatch, calling `progress(epoch)` after each
-/// epoch. Returns the rates of the last minibatch of every epoch.
+/// epoch. Returns the rates of the features of all of `x` before training and
+/// after every epoch (`epochs + 1` entries): a fixed set, so the curve shows
+/// the encoder's progress, not which minibatch came last.
 ///
 /// # Errors
 /// As [`Encoder::rates_and_gradients`]; [`Error::NumericalFailure`] if
@@ -231,10 +214,13 @@ pub fn train(
     shared::cli::ensure_in_range("batch", options.batch, 1, usize::MAX)?;
     let mut adam = shared::optim::Adam::new(encoder.weight_count());
     let mut order: Vec<usize> = (0..x.ncols()).collect();
-    let mut history = Vec::with_capacity(options.epochs);
+    let all_rates = |encoder: &Encoder| -> Result<Rates> {
+        crate::rate::rates(encoder.encode(x)?.view(), labels, options.eps_sq)
+    };
+    let mut history = Vec::with_capacity(options.epochs + 1);
+    history.push(all_rates(encoder)?);
     for epoch in 0..options.epochs {
         rand::seq::SliceRandom::shuffle(order.as_mut_slice(), rng);
-        let mut last = None;
         for chunk in order.chunks(options.batch) {
             let xb = x.select(Axis(1), chunk);
             let lb: Vec<usize> = chunk.iter().map(|&i| labels[i]).collect();
@@ -248,9 +234,8 @@ pub fn train(
             // Ascent: Adam steps down the gradient of -ΔR.
             let negated: Vec<f64> = g.iter().map(|v| -v).collect();
             adam.step(encoder.weights_mut(), negated.iter(), options.learning_rate);
-            last = Some(rates);
         }
-        history.extend(last);
+        history.push(all_rates(encoder)?);
         progress(epoch + 1);
     }
     Ok(history)

@@ -435,7 +435,8 @@ pub fn digit_inputs(digits: &Digits, components: usize) -> Result<DigitInputs> {
 pub struct EncoderRun {
     /// The representation.
     pub name: &'static str,
-    /// Rates of the last minibatch of each epoch (empty for fixed representations).
+    /// Rates of all training features before training and after each epoch
+    /// (empty for fixed representations).
     pub history: Vec<Rates>,
     /// Nearest-subspace accuracy on the training split.
     pub train_subspace: f64,

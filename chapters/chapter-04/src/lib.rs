@@ -29,7 +29,9 @@ pub mod redunet;
 pub mod report;
 
 pub use experiments::{Config, Results, run_all};
-pub use rate::{class_coding_rate, coding_rate, rate_reduction, rate_reduction_grad};
+pub use rate::{
+    Rates, class_coding_rate, coding_rate, rate_reduction, rate_reduction_grad, rates_with_grad,
+};
 pub use redunet::ReduNet;
 pub use shared::Error;
 pub use shared::Output;

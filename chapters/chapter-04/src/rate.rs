@@ -30,8 +30,9 @@
 
 use ndarray::{Array2, ArrayView2, Axis};
 
+use rayon::prelude::*;
 use shared::error::{ensure_finite, ensure_finite_output};
-use shared::symmetric::log_det_and_inverse;
+use shared::symmetric::{log_det_and_inverse, log_det_spd};
 use shared::{Error, Result};
 
 /// Checks `z` (non-empty, finite) and `eps_sq` (finite, $> 0$).
@@ -62,30 +63,88 @@ fn validate_labels(z: ArrayView2<f64>, labels: &[usize]) -> Result<()> {
     Ok(())
 }
 
-/// $\frac12\log\det(I + cZZ^\top)$ and, when `want_grad`, $c(I + cZZ^\top)^{-1}Z$
-/// (its gradient), each through the smaller side of the Sylvester identity.
-pub(crate) fn half_log_det(
-    z: ArrayView2<f64>,
-    c: f64,
-    want_grad: bool,
-) -> Result<(f64, Option<Array2<f64>>)> {
-    let (d, m) = z.dim();
-    let identity_plus = |gram: Array2<f64>| {
-        let mut a = gram * c;
-        for i in 0..a.nrows() {
-            a[[i, i]] += 1.0;
+/// The rates of a set of features.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    /// $R$, nats.
+    pub r: f64,
+    /// $R_c$, nats.
+    pub rc: f64,
+}
+
+impl Rates {
+    /// $\Delta R = R - R_c$.
+    pub fn delta(&self) -> f64 {
+        self.r - self.rc
+    }
+}
+
+/// The smaller Gram matrix of a block $W$ (`d × n`): $WW^\top$ (`d × d`) when
+/// $d \le n$, else $W^\top W$ (`n × n`). The two sides of the Sylvester
+/// identity $\log\det(I_d + cWW^\top) = \log\det(I_n + cW^\top W)$.
+enum Gram {
+    /// $WW^\top$.
+    Features(Array2<f64>),
+    /// $W^\top W$.
+    Samples(Array2<f64>),
+}
+
+impl Gram {
+    fn of(w: ArrayView2<f64>) -> Self {
+        if w.nrows() <= w.ncols() {
+            Gram::Features(w.dot(&w.t()))
+        } else {
+            Gram::Samples(w.t().dot(&w))
         }
-        a
-    };
-    if d <= m {
-        let (log_det, inv) =
-            log_det_and_inverse("I + c Z Z^T", identity_plus(z.dot(&z.t())).view())?;
-        Ok((0.5 * log_det, want_grad.then(|| inv.dot(&z) * c)))
-    } else {
-        // Z (I + c ZᵀZ)⁻¹ = (I + c ZZᵀ)⁻¹ Z.
-        let (log_det, inv) =
-            log_det_and_inverse("I + c Z^T Z", identity_plus(z.t().dot(&z)).view())?;
-        Ok((0.5 * log_det, want_grad.then(|| z.dot(&inv) * c)))
+    }
+}
+
+/// $c(I + cWW^\top)^{-1}$ (applied on the left of $W$) or, on the samples' side,
+/// $c(I + cW^\top W)^{-1}$ (applied on the right: $W(I + cW^\top W)^{-1} = (I + cWW^\top)^{-1}W$):
+/// the gradient of $\frac12\log\det(I + cWW^\top)$ is this operator applied to $W$.
+enum Gradient {
+    Left(Array2<f64>),
+    Right(Array2<f64>),
+}
+
+impl Gradient {
+    fn apply(&self, w: ArrayView2<f64>) -> Array2<f64> {
+        match self {
+            Gradient::Left(op) => op.dot(&w),
+            Gradient::Right(op) => w.dot(op),
+        }
+    }
+}
+
+impl Gram {
+    /// $I + c\,\mathrm{gram}$ and its name for error messages.
+    fn shifted(&self, c: f64) -> (Array2<f64>, &'static str) {
+        let (g, name) = match self {
+            Gram::Features(g) => (g, "I + c Z Z^T"),
+            Gram::Samples(g) => (g, "I + c Z^T Z"),
+        };
+        let mut a = g * c;
+        a.diag_mut().iter_mut().for_each(|v| *v += 1.0);
+        (a, name)
+    }
+
+    /// $\frac12\log\det(I + c\,\mathrm{gram})$ by Cholesky.
+    fn half_log_det(&self, c: f64) -> Result<f64> {
+        let (a, name) = self.shifted(c);
+        Ok(0.5 * log_det_spd(name, a.view())?)
+    }
+
+    /// $\frac12\log\det(I + c\,\mathrm{gram})$ and the gradient operator, from
+    /// one Cholesky factorization.
+    fn half_log_det_and_gradient(&self, c: f64) -> Result<(f64, Gradient)> {
+        let (a, name) = self.shifted(c);
+        let (log_det, inv) = log_det_and_inverse(name, a.view())?;
+        let op = inv * c;
+        let gradient = match self {
+            Gram::Features(_) => Gradient::Left(op),
+            Gram::Samples(_) => Gradient::Right(op),
+        };
+        Ok((0.5 * log_det, gradient))
     }
 }
 
@@ -102,15 +161,170 @@ pub fn class_indices(labels: &[usize]) -> Vec<(usize, Vec<usize>)> {
     groups.into_iter().collect()
 }
 
-/// The columns of `z` of each class present, with their indices.
-fn split_classes(z: ArrayView2<f64>, labels: &[usize]) -> Vec<(Vec<usize>, Array2<f64>)> {
-    class_indices(labels)
-        .into_iter()
-        .map(|(_, idx)| {
-            let zj = z.select(Axis(1), &idx);
-            (idx, zj)
+/// The columns `idx` of `z`, copied row by row (each row of `z` is
+/// contiguous, so the reads stay in cache; `select` along columns does not).
+fn gather_columns(z: ArrayView2<f64>, idx: &[usize]) -> Array2<f64> {
+    let mut out = Array2::zeros((z.nrows(), idx.len()));
+    for (mut out_row, z_row) in out.rows_mut().into_iter().zip(z.rows()) {
+        for (o, &i) in out_row.iter_mut().zip(idx) {
+            *o = z_row[i];
+        }
+    }
+    out
+}
+
+/// Writes the columns of `piece` into the columns `idx` of `out`, row by row.
+fn scatter_columns(piece: ArrayView2<f64>, idx: &[usize], out: &mut Array2<f64>) {
+    for (p_row, mut out_row) in piece.rows().into_iter().zip(out.rows_mut()) {
+        for (&v, &i) in p_row.iter().zip(idx) {
+            out_row[i] = v;
+        }
+    }
+}
+
+/// One class: its column indices, its columns $Z_j$, their Gram matrix,
+/// $\gamma_j = m_j/m$ and $\alpha_j = d/(m_j\varepsilon^2)$.
+struct Class {
+    idx: Vec<usize>,
+    z: Array2<f64>,
+    gram: Gram,
+    gamma: f64,
+    alpha: f64,
+}
+
+/// Everything the rates and the gradient share: the classes with their Gram
+/// matrices (computed in parallel) and the whole Gram matrix, which is
+/// $\sum_j Z_jZ_j^\top$ when every side is the features' side (no second pass
+/// over $Z$).
+struct Prepared {
+    classes: Vec<Class>,
+    gram: Gram,
+    alpha: f64,
+}
+
+impl Prepared {
+    fn new(z: ArrayView2<f64>, labels: &[usize], eps_sq: f64) -> Result<Self> {
+        validate(z, eps_sq)?;
+        validate_labels(z, labels)?;
+        let (d, m) = z.dim();
+        let classes: Vec<Class> = class_indices(labels)
+            .into_par_iter()
+            .map(|(_, idx)| {
+                let zj = gather_columns(z, &idx);
+                let mj = idx.len() as f64;
+                Class {
+                    gram: Gram::of(zj.view()),
+                    gamma: mj / m as f64,
+                    alpha: d as f64 / (mj * eps_sq),
+                    idx,
+                    z: zj,
+                }
+            })
+            .collect();
+        let class_grams: Option<Vec<&Array2<f64>>> = classes
+            .iter()
+            .map(|c| match &c.gram {
+                Gram::Features(g) => Some(g),
+                Gram::Samples(_) => None,
+            })
+            .collect();
+        let gram = match class_grams {
+            Some(grams) if d <= m => {
+                Gram::Features(grams.into_iter().fold(Array2::zeros((d, d)), |s, g| s + g))
+            }
+            _ => Gram::of(z),
+        };
+        Ok(Prepared {
+            classes,
+            gram,
+            alpha: d as f64 / (m as f64 * eps_sq),
         })
-        .collect()
+    }
+
+    /// `f` on the whole Gram matrix and on each class's, the $k + 1$
+    /// factorizations in parallel.
+    fn factorize<T: Send>(
+        &self,
+        f: impl Fn(&Gram, f64) -> Result<T> + Sync,
+    ) -> Result<(T, Vec<T>)> {
+        let (global, classes) = rayon::join(
+            || f(&self.gram, self.alpha),
+            || {
+                self.classes
+                    .par_iter()
+                    .map(|c| f(&c.gram, c.alpha))
+                    .collect::<Result<Vec<T>>>()
+            },
+        );
+        Ok((global?, classes?))
+    }
+
+    fn rates(&self, global: f64, classes: impl Iterator<Item = f64>) -> Rates {
+        Rates {
+            r: global,
+            rc: self
+                .classes
+                .iter()
+                .zip(classes)
+                .map(|(c, h)| c.gamma * h)
+                .sum(),
+        }
+    }
+}
+
+/// $R$ and $R_c$ together (the whole Gram matrix summed from the classes').
+///
+/// # Errors
+/// As [`class_coding_rate`].
+pub fn rates(z: ArrayView2<f64>, labels: &[usize], eps_sq: f64) -> Result<Rates> {
+    let prepared = Prepared::new(z, labels, eps_sq)?;
+    let (global, classes) = prepared.factorize(Gram::half_log_det)?;
+    Ok(prepared.rates(global, classes.into_iter()))
+}
+
+/// $R$, $R_c$ and $\partial\Delta R/\partial Z$ from the same factorizations;
+/// each class's gradient columns come from one product $(E - \gamma_j C_j)Z_j$
+/// when both operators act on the features' side.
+fn evaluate_with_grad(
+    z: ArrayView2<f64>,
+    labels: &[usize],
+    eps_sq: f64,
+) -> Result<(Rates, Array2<f64>)> {
+    let prepared = Prepared::new(z, labels, eps_sq)?;
+    let ((r, expand), classes) = prepared.factorize(Gram::half_log_det_and_gradient)?;
+    let rates = prepared.rates(r, classes.iter().map(|(h, _)| *h));
+    let pieces: Vec<Array2<f64>> = prepared
+        .classes
+        .par_iter()
+        .zip(&classes)
+        .map(|(class, (_, compress))| class_gradient(z, class, &expand, compress))
+        .collect();
+    let mut grad = Array2::zeros(z.raw_dim());
+    for (class, piece) in prepared.classes.iter().zip(pieces) {
+        scatter_columns(piece.view(), &class.idx, &mut grad);
+    }
+    ensure_finite_output("rate_reduction_grad", "the gradient", grad.iter())?;
+    Ok((rates, grad))
+}
+
+/// The gradient columns of one class, $EZ_j - \gamma_j C_j Z_j$.
+fn class_gradient(
+    z: ArrayView2<f64>,
+    class: &Class,
+    expand: &Gradient,
+    compress: &Gradient,
+) -> Array2<f64> {
+    match (expand, compress) {
+        (Gradient::Left(e), Gradient::Left(c)) => (e - &(c * class.gamma)).dot(&class.z),
+        _ => {
+            let expand = match expand {
+                Gradient::Left(e) => e.dot(&class.z),
+                // Z (I + αZᵀZ)⁻¹, class j's columns.
+                Gradient::Right(e) => z.dot(&e.select(Axis(1), &class.idx)),
+            };
+            expand - compress.apply(class.z.view()) * class.gamma
+        }
+    }
 }
 
 // ANCHOR: coding_rate
@@ -121,8 +335,7 @@ fn split_classes(z: ArrayView2<f64>, labels: &[usize]) -> Vec<(Vec<usize>, Array
 pub fn coding_rate(z: ArrayView2<f64>, eps_sq: f64) -> Result<f64> {
     validate(z, eps_sq)?;
     let (d, m) = z.dim();
-    let (rate, _) = half_log_det(z, d as f64 / (m as f64 * eps_sq), false)?;
-    Ok(rate)
+    Gram::of(z).half_log_det(d as f64 / (m as f64 * eps_sq))
 }
 // ANCHOR_END: coding_rate
 
@@ -132,19 +345,7 @@ pub fn coding_rate(z: ArrayView2<f64>, eps_sq: f64) -> Result<f64> {
 /// # Errors
 /// As [`coding_rate`]; `labels` not of length $m$.
 pub fn class_coding_rate(z: ArrayView2<f64>, labels: &[usize], eps_sq: f64) -> Result<f64> {
-    validate(z, eps_sq)?;
-    validate_labels(z, labels)?;
-    let (d, m) = z.dim();
-    let mut total = 0.0;
-    for (idx, zj) in split_classes(z, labels) {
-        if idx.is_empty() {
-            continue;
-        }
-        let mj = idx.len() as f64;
-        let (half, _) = half_log_det(zj.view(), d as f64 / (mj * eps_sq), false)?;
-        total += mj / m as f64 * half;
-    }
-    Ok(total)
+    Ok(rates(z, labels, eps_sq)?.rc)
 }
 
 /// $\Delta R = R - R_c$ in nats ($\ge 0$).
@@ -152,7 +353,7 @@ pub fn class_coding_rate(z: ArrayView2<f64>, labels: &[usize], eps_sq: f64) -> R
 /// # Errors
 /// As [`class_coding_rate`].
 pub fn rate_reduction(z: ArrayView2<f64>, labels: &[usize], eps_sq: f64) -> Result<f64> {
-    Ok(coding_rate(z, eps_sq)? - class_coding_rate(z, labels, eps_sq)?)
+    Ok(rates(z, labels, eps_sq)?.delta())
 }
 
 // ANCHOR: rate_reduction_grad
@@ -167,28 +368,23 @@ pub fn rate_reduction_grad(
     labels: &[usize],
     eps_sq: f64,
 ) -> Result<Array2<f64>> {
-    validate(z, eps_sq)?;
-    validate_labels(z, labels)?;
-    let (d, m) = z.dim();
-    let alpha = d as f64 / (m as f64 * eps_sq);
-    let (_, expand) = half_log_det(z, alpha, true)?;
-    let mut grad = expand.unwrap_or_else(|| Array2::zeros(z.raw_dim()));
-    for (idx, zj) in split_classes(z, labels) {
-        if idx.is_empty() {
-            continue;
-        }
-        let mj = idx.len() as f64;
-        let (_, compress) = half_log_det(zj.view(), d as f64 / (mj * eps_sq), true)?;
-        let compress = compress.unwrap_or_else(|| Array2::zeros(zj.raw_dim())) * (mj / m as f64);
-        for (c, &i) in idx.iter().enumerate() {
-            let mut col = grad.column_mut(i);
-            col -= &compress.column(c);
-        }
-    }
-    ensure_finite_output("rate_reduction_grad", "the gradient", grad.iter())?;
-    Ok(grad)
+    Ok(evaluate_with_grad(z, labels, eps_sq)?.1)
 }
 // ANCHOR_END: rate_reduction_grad
+
+/// $R$, $R_c$ and $\partial\Delta R/\partial Z$ from one pass: what
+/// [`rate_reduction`] and [`rate_reduction_grad`] give, for the price of the
+/// gradient alone (the log-determinants come with its Cholesky factors).
+///
+/// # Errors
+/// As [`rate_reduction_grad`].
+pub fn rates_with_grad(
+    z: ArrayView2<f64>,
+    labels: &[usize],
+    eps_sq: f64,
+) -> Result<(Rates, Array2<f64>)> {
+    evaluate_with_grad(z, labels, eps_sq)
+}
 
 /// Nats to bits.
 pub fn bits(nats: f64) -> f64 {

@@ -243,7 +243,9 @@ fn write_supervised(out: &mut String, c: &crate::Config, s: &Supervised) {
         s.train_count,
         s.test_count,
         c.batch,
-        s.runs.last().map_or(0, |r| r.history.len()),
+        s.runs
+            .last()
+            .map_or(0, |r| r.history.len().saturating_sub(1)),
         c.eps
     );
     let mut t = Table::new([
@@ -265,14 +267,16 @@ fn write_supervised(out: &mut String, c: &crate::Config, s: &Supervised) {
     let _ = writeln!(out, "{t}");
     let mut t = Table::new(["epoch", "R", "R_c", "Delta R", "Delta R (bits)"]);
     if let Some(r) = s.runs.last() {
-        let n = r.history.len();
-        let mut shown: Vec<usize> = [1, 2, 5, 10, 20, n]
+        let last = r.history.len().saturating_sub(1);
+        let mut shown: Vec<usize> = [0, 1, 2, 5, 10, 20, last]
             .into_iter()
-            .filter(|e| *e <= n)
+            .filter(|e| *e <= last)
             .collect();
         shown.dedup();
-        for e in shown {
-            let rates = r.history[e - 1];
+        for (e, rates) in shown
+            .into_iter()
+            .filter_map(|e| Some((e, *r.history.get(e)?)))
+        {
             t.row([
                 e.to_string(),
                 fixed(rates.r, 3),
@@ -284,7 +288,8 @@ fn write_supervised(out: &mut String, c: &crate::Config, s: &Supervised) {
     }
     let _ = writeln!(
         out,
-        "Two-layer encoder, rates of the last minibatch of each epoch:\n\n{t}"
+        "Two-layer encoder, rates of all {} training features (epoch 0 = initialization):\n\n{t}",
+        s.train_count
     );
     let ranks: Vec<String> = s
         .spectra
@@ -300,13 +305,13 @@ fn write_supervised(out: &mut String, c: &crate::Config, s: &Supervised) {
 
 fn training_figure(s: &Supervised) -> Result<String> {
     let mut fig = Figure::new("Supervised MCR^2 on digits (two-layer encoder)")
-        .labels("epoch", "nats (last minibatch)");
+        .labels("epoch", "nats (all training features)");
     if let Some(r) = s.runs.last() {
         let series = |f: fn(&crate::encoder::Rates) -> f64| -> Vec<(f64, f64)> {
             r.history
                 .iter()
                 .enumerate()
-                .map(|(e, v)| ((e + 1) as f64, f(v)))
+                .map(|(e, v)| (e as f64, f(v)))
                 .collect()
         };
         fig = fig

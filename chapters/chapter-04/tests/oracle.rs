@@ -4,7 +4,9 @@
 use approx::assert_relative_eq;
 use chapter_04::ascent::ascend;
 use chapter_04::optima::{Arrangement, closed_form, features};
-use chapter_04::{ReduNet, class_coding_rate, coding_rate, rate_reduction, rate_reduction_grad};
+use chapter_04::{
+    ReduNet, class_coding_rate, coding_rate, rate_reduction, rate_reduction_grad, rates_with_grad,
+};
 use ndarray::{Array2, ArrayView2, array};
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
@@ -129,14 +131,34 @@ fn rate_reduction_is_nonnegative_and_zero_for_identical_classes() {
 /// The analytic gradient against central finite differences: relative error
 /// ‖g − fd‖/‖fd‖ below 1e-6, on a wide and a tall input (both Sylvester sides),
 /// classes of unequal size, and labels with gaps and large values (classes are names).
+/// Three shapes reach the three ways the gradient is assembled: every class
+/// wider than tall (the whole Gram matrix summed from the classes'), a mix of
+/// sides, and every block taller than wide. `rates_with_grad` must agree with
+/// the separate functions.
 #[test]
 fn gradient_matches_finite_differences() {
-    for (d, m) in [(4, 15), (12, 9)] {
+    for (d, m) in [(3, 30), (4, 15), (12, 9)] {
         let z = gaussian_matrix(&mut seeded_rng(11), d, m);
         let labels: Vec<usize> = (0..m)
-            .map(|i| if i < 2 { 0 } else { [2, 9, 1000][i % 3] })
+            .map(|i| match (d, i) {
+                (3, _) => [2, 9, 1000][i % 3],
+                (_, 0 | 1) => 0,
+                _ => [2, 9, 1000][i % 3],
+            })
             .collect();
         let grad = rate_reduction_grad(z.view(), &labels, 0.4).unwrap();
+        let (rates, fused) = rates_with_grad(z.view(), &labels, 0.4).unwrap();
+        assert_eq!(fused, grad);
+        assert_relative_eq!(
+            rates.r,
+            coding_rate(z.view(), 0.4).unwrap(),
+            max_relative = 1e-13
+        );
+        assert_relative_eq!(
+            rates.rc,
+            class_coding_rate(z.view(), &labels, 0.4).unwrap(),
+            max_relative = 1e-13
+        );
         let h = 1e-6;
         let mut fd = Array2::<f64>::zeros((d, m));
         for i in 0..d {
