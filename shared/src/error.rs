@@ -79,6 +79,15 @@ pub enum Error {
         /// What overflowed or became NaN, with a hint on what to do.
         detail: String,
     },
+    /// Something the run needs is not available on this machine or build
+    /// (a GPU, a driver, a cargo feature).
+    #[error("{what}; {fix}")]
+    Unavailable {
+        /// What is missing.
+        what: String,
+        /// What to do about it.
+        fix: String,
+    },
     /// A data file shipped with the project is missing, corrupt or of the wrong version.
     #[error("{}: {problem}; {fix}", path.display())]
     Data {

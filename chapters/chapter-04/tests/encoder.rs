@@ -114,7 +114,11 @@ fn training_raises_rate_reduction_on_digits() {
         .unwrap();
     let deep = s.runs.last().unwrap();
     assert_eq!(deep.history.len(), 4, "initialization and 3 epochs");
-    assert!(deep.history.windows(2).all(|w| w[1].delta() > w[0].delta()), "{:?}", deep.history);
+    assert!(
+        deep.history.windows(2).all(|w| w[1].delta() > w[0].delta()),
+        "{:?}",
+        deep.history
+    );
     assert!(deep.test_subspace > 0.85, "{deep:?}");
     assert!(deep.test_knn > 0.85);
 }

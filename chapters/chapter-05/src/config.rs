@@ -1,0 +1,145 @@
+//! The shape of a CRATE model and the published presets.
+//!
+//! A model is fixed by the image (size, channels, patch size), the token
+//! width `dim`, the number of layers `depth`, and the subspace codebook of
+//! each layer: `heads` subspaces $U_k$ of dimension `dim_head` (the official
+//! code's `heads` and `dim_head`). The ISTA block's step $\eta$ and sparsity
+//! weight $\lambda$ are constants of the architecture (0.1 each in the
+//! official code), not parameters.
+
+use burn::config::Config;
+use shared::{Error, Result};
+
+/// The shape of a CRATE model (official names).
+#[derive(Config, Debug, PartialEq)]
+pub struct CrateConfig {
+    /// Height = width of the input images, pixels.
+    pub image_size: usize,
+    /// Height = width of a patch, pixels (must divide `image_size`).
+    pub patch_size: usize,
+    /// Colour channels.
+    pub channels: usize,
+    /// Output classes.
+    pub num_classes: usize,
+    /// Token width $d$.
+    pub dim: usize,
+    /// Number of layers $L$.
+    pub depth: usize,
+    /// Subspaces (attention heads) per layer $K$.
+    pub heads: usize,
+    /// Dimension $p$ of each subspace.
+    pub dim_head: usize,
+    /// ISTA step size $\eta$.
+    #[config(default = 0.1)]
+    pub eta: f64,
+    /// ISTA sparsity weight $\lambda$.
+    #[config(default = 0.1)]
+    pub lambda: f64,
+}
+
+/// The official models (image 224, patch 16, 1000 classes) and the digits model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// CRATE-T: dim 384, depth 12, 6 heads of 64.
+    CrateTiny,
+    /// CRATE-S: dim 576, depth 12, 12 heads of 48.
+    CrateSmall,
+    /// CRATE-B: dim 768, depth 12, 12 heads of 64.
+    CrateBase,
+    /// CRATE-L: dim 1024, depth 24, 16 heads of 64.
+    CrateLarge,
+    /// The digits model: 28 × 28 grey images, patch 7, dim 128, depth 4, 4 heads of 32.
+    Digits,
+}
+
+impl Preset {
+    /// The model shape of this preset.
+    pub fn config(self) -> CrateConfig {
+        let imagenet =
+            |dim, depth, heads| CrateConfig::new(224, 16, 3, 1000, dim, depth, heads, dim / heads);
+        match self {
+            Preset::CrateTiny => imagenet(384, 12, 6),
+            Preset::CrateSmall => imagenet(576, 12, 12),
+            Preset::CrateBase => imagenet(768, 12, 12),
+            Preset::CrateLarge => imagenet(1024, 24, 16),
+            Preset::Digits => CrateConfig::new(28, 7, 1, 10, 128, 4, 4, 32),
+        }
+    }
+}
+
+impl CrateConfig {
+    /// Patches per image, $N = (\text{image}/\text{patch})^2$ (tokens without the class token).
+    pub fn num_patches(&self) -> usize {
+        (self.image_size / self.patch_size).pow(2)
+    }
+
+    /// Length of a flattened patch, channels × patch².
+    pub fn patch_dim(&self) -> usize {
+        self.channels * self.patch_size * self.patch_size
+    }
+
+    /// Width of the heads together, $Kp$ (the official `inner_dim`).
+    pub fn inner_dim(&self) -> usize {
+        self.heads * self.dim_head
+    }
+
+    /// Whether MSSA has an output projection: the official code drops it
+    /// when one head spans the whole token ($K = 1$, $p = d$).
+    pub fn projects_out(&self) -> bool {
+        !(self.heads == 1 && self.dim_head == self.dim)
+    }
+
+    /// The number of learned parameters, counted from the definition:
+    /// patch embedding LN(patch) + Linear + LN(dim), class token, positions,
+    /// per layer 2 LN + $U$ ($d \times Kp$) + output ($Kp \times d + d$) + $D$ ($d^2$),
+    /// head LN + Linear.
+    pub fn parameter_count(&self) -> usize {
+        let (d, inner, c) = (self.dim, self.inner_dim(), self.num_classes);
+        let layer_norm = |n: usize| 2 * n;
+        let embedding = layer_norm(self.patch_dim()) + self.patch_dim() * d + d + layer_norm(d);
+        let tokens = d + (self.num_patches() + 1) * d;
+        let out = if self.projects_out() {
+            inner * d + d
+        } else {
+            0
+        };
+        let layer = 2 * layer_norm(d) + d * inner + out + d * d;
+        let head = layer_norm(d) + d * c + c;
+        embedding + tokens + self.depth * layer + head
+    }
+
+    /// Checks the shape: every size positive, the patch dividing the image,
+    /// $\eta, \lambda$ finite and $\ge 0$.
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] naming the offending flag.
+    pub fn validate(&self) -> Result<()> {
+        for (name, value) in [
+            ("image-size", self.image_size),
+            ("patch-size", self.patch_size),
+            ("channels", self.channels),
+            ("num-classes", self.num_classes),
+            ("dim", self.dim),
+            ("depth", self.depth),
+            ("heads", self.heads),
+            ("dim-head", self.dim_head),
+        ] {
+            if value == 0 {
+                return Err(Error::out_of_range(name, ">= 1", value));
+            }
+        }
+        if self.image_size % self.patch_size != 0 {
+            return Err(Error::out_of_range(
+                "patch-size",
+                format!("a divisor of the image size {}", self.image_size),
+                self.patch_size,
+            ));
+        }
+        for (name, value) in [("eta", self.eta), ("lambda", self.lambda)] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(Error::out_of_range(name, "finite and >= 0", value));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,287 @@
+//! The chapter's experiments: they compute and return plain data; `report` renders it.
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::AutodiffModule;
+use burn::optim::AdamWConfig;
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::config::{CrateConfig, Preset};
+use crate::data::Images;
+use crate::device::{Device, Job, on_device};
+use crate::probe::{LayerProbe, probe};
+use crate::train::{EpochStats, Schedule, test_accuracy, train_epoch};
+use shared::digits::Digits;
+use shared::{Error, Result};
+
+shared::parameters! {
+    /// Settings of a run of the chapter (`cargo run --release -p chapter-05 -- --help`).
+    pub struct Config {
+        /// Passes over the 8,000 training digits.
+        epochs: usize = 8, range(1, 1000);
+        /// Token width d (a multiple of --heads).
+        dim: usize = 128, range(4, 2048);
+        /// Number of CRATE layers.
+        depth: usize = 4, range(1, 48);
+        /// Subspaces (attention heads) per layer; each has dimension dim/heads.
+        heads: usize = 4, range(1, 64);
+        /// Training images per AdamW step.
+        batch: usize = 128, range(1, 8000);
+        /// Peak learning rate of AdamW (linear warmup, then cosine decay to 0).
+        lr: f64 = 1e-3, range(1e-6, 1.0);
+        /// Seed of the initialization, the data order and the shifts.
+        seed: u64 = 0;
+        /// Where the tensors live: cpu (Burn's Flex) or cuda (needs --features cuda).
+        device: Device = Device::Cpu;
+        /// A fast smoke run: 1,000 training and 500 test digits, at most 2 epochs.
+        quick: bool = false;
+    }
+}
+
+shared::streams! {
+    /// The chapter's random streams.
+    pub enum Stream {
+        /// The model's initial parameters.
+        Init = 1,
+        /// Training order and shifts.
+        Train = 2,
+    }
+}
+
+/// AdamW's weight decay.
+pub const WEIGHT_DECAY: f64 = 0.05;
+/// Gradient clipping: the global norm of the gradient is capped at this.
+pub const CLIP_NORM: f32 = 1.0;
+/// Largest random shift of a training digit, pixels.
+pub const MAX_SHIFT: usize = 2;
+/// Test images the white-box probes look at.
+pub const PROBE_IMAGES: usize = 256;
+/// Images per inference batch.
+pub const EVAL_BATCH: usize = 500;
+/// Training and test images in `--quick` mode (per class: a tenth).
+pub const QUICK_SIZES: (usize, usize) = (1000, 500);
+
+impl Config {
+    /// The model this run trains: the digits preset with `--dim`, `--depth`, `--heads`.
+    pub fn model(&self) -> CrateConfig {
+        let mut m = Preset::Digits.config();
+        m.dim = self.dim;
+        m.depth = self.depth;
+        m.heads = self.heads;
+        m.dim_head = self.dim / self.heads.max(1);
+        m
+    }
+
+    /// The training schedule: 1 epoch of warmup (at most a tenth of all steps).
+    pub fn schedule(&self, train_len: usize) -> Schedule {
+        let mut s = Schedule {
+            epochs: self.epochs(),
+            batch: self.batch,
+            lr: self.lr,
+            warmup: 0,
+            max_shift: MAX_SHIFT,
+        };
+        let steps = s.steps_per_epoch(train_len);
+        s.warmup = steps.min(steps * s.epochs / 10).max(1);
+        s
+    }
+
+    /// Epochs actually run (`--quick` caps them at 2).
+    pub fn epochs(&self) -> usize {
+        if self.quick {
+            self.epochs.min(2)
+        } else {
+            self.epochs
+        }
+    }
+
+    /// Checks every flag, and that `--dim` is a multiple of `--heads`.
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] naming the flag.
+    pub fn validate(&self) -> Result<()> {
+        self.check_ranges()?;
+        if self.dim % self.heads != 0 {
+            return Err(Error::out_of_range(
+                "--dim",
+                format!("a multiple of --heads ({})", self.heads),
+                self.dim,
+            ));
+        }
+        self.model().validate()
+    }
+}
+
+/// Parameter count of each preset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresetRow {
+    /// The preset.
+    pub preset: Preset,
+    /// Its shape.
+    pub config: CrateConfig,
+    /// Its parameter count from the closed form (a test builds each preset and checks `num_params`).
+    pub parameters: usize,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The settings of the run.
+    pub config: Config,
+    /// The trained model's shape.
+    pub model: CrateConfig,
+    /// Its parameter count.
+    pub parameters: usize,
+    /// The published presets.
+    pub presets: Vec<PresetRow>,
+    /// Training and test images used.
+    pub sizes: (usize, usize),
+    /// The schedule followed.
+    pub schedule: Schedule,
+    /// Loss and accuracies after each epoch.
+    pub history: Vec<EpochStats>,
+    /// Compression and sparsity per layer at initialization.
+    pub before: Vec<LayerProbe>,
+    /// The same after training.
+    pub after: Vec<LayerProbe>,
+}
+
+/// The training split and test split the run uses (`--quick`: balanced subsets).
+pub fn splits(config: &Config, digits: &Digits) -> Result<(Images, Images)> {
+    if config.quick {
+        let (tr, te) = QUICK_SIZES;
+        Ok((
+            Images::from_split(&digits.train.balanced_subset(tr / 10))?,
+            Images::from_split(&digits.test.balanced_subset(te / 10))?,
+        ))
+    } else {
+        Ok((
+            Images::from_split(&digits.train)?,
+            Images::from_split(&digits.test)?,
+        ))
+    }
+}
+
+/// The supervised run: train, probe before and after.
+struct Supervised<'a> {
+    config: &'a Config,
+    train: &'a Images,
+    test: &'a Images,
+}
+
+/// What [`Supervised`] returns.
+struct Trained {
+    schedule: Schedule,
+    parameters: usize,
+    history: Vec<EpochStats>,
+    before: Vec<LayerProbe>,
+    after: Vec<LayerProbe>,
+}
+
+impl Job for Supervised<'_> {
+    type Output = Trained;
+
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Result<Trained> {
+        let c = self.config;
+        let mut model = c
+            .model()
+            .init::<B>(&device, &mut Stream::Init.rng(c.seed))?;
+        let parameters = burn::module::Module::num_params(&model);
+        let probe_idx: Vec<usize> = (0..PROBE_IMAGES.min(self.test.len())).collect();
+        let probe_on = |model: &crate::Crate<B>| {
+            let valid = model.valid();
+            let (x, _) = self.test.batch(&probe_idx, None, &device);
+            probe(&valid, x)
+        };
+        let before = probe_on(&model)?;
+        let schedule = c.schedule(self.train.len());
+        let mut optim = AdamWConfig::new()
+            .with_weight_decay(WEIGHT_DECAY as f32)
+            .with_grad_clipping(Some(GradientClippingConfig::Norm(CLIP_NORM)))
+            .init::<B, crate::Crate<B>>();
+        let mut rng = Stream::Train.rng(c.seed);
+        let steps = schedule.steps_per_epoch(self.train.len());
+        let bar = shared::cli::progress_bar((steps * schedule.epochs) as u64, "training CRATE");
+        let mut history = Vec::with_capacity(schedule.epochs);
+        for epoch in 0..schedule.epochs {
+            let (next, loss, train_accuracy) = train_epoch(
+                model,
+                &mut optim,
+                self.train,
+                &schedule,
+                epoch,
+                &mut rng,
+                &device,
+                |loss, acc| {
+                    bar.set_message(format!(
+                        "epoch {}/{} loss {loss:.3} acc {:.1}%",
+                        epoch + 1,
+                        schedule.epochs,
+                        100.0 * acc
+                    ));
+                    bar.inc(1);
+                },
+            )?;
+            model = next;
+            let test_accuracy = test_accuracy(&model, self.test, EVAL_BATCH, &device);
+            history.push(EpochStats {
+                loss,
+                train_accuracy,
+                test_accuracy,
+            });
+        }
+        bar.finish_and_clear();
+        let after = probe_on(&model)?;
+        Ok(Trained {
+            schedule,
+            parameters,
+            history,
+            before,
+            after,
+        })
+    }
+}
+
+/// Runs the chapter on `digits`.
+///
+/// # Errors
+/// A bad configuration, an unavailable device, or a numerical failure in training.
+pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
+    config.validate()?;
+    let (train, test) = splits(config, digits)?;
+    let trained = on_device(
+        config.device,
+        Supervised {
+            config,
+            train: &train,
+            test: &test,
+        },
+    )?;
+    let presets = [
+        Preset::CrateTiny,
+        Preset::CrateSmall,
+        Preset::CrateBase,
+        Preset::CrateLarge,
+        Preset::Digits,
+    ]
+    .into_iter()
+    .map(|preset| {
+        let config = preset.config();
+        PresetRow {
+            preset,
+            parameters: config.parameter_count(),
+            config,
+        }
+    })
+    .collect();
+    Ok(Results {
+        config: config.clone(),
+        model: config.model(),
+        parameters: trained.parameters,
+        presets,
+        sizes: (train.len(), test.len()),
+        schedule: trained.schedule,
+        history: trained.history,
+        before: trained.before,
+        after: trained.after,
+    })
+}

@@ -1,0 +1,171 @@
+//! Turns the experiments' data into the report text and the SVG figures.
+
+use std::fmt::Write;
+
+use crate::experiments::{CLIP_NORM, MAX_SHIFT, PROBE_IMAGES, Results, WEIGHT_DECAY};
+use crate::probe::{LayerProbe, PROBE_EPS_SQ};
+use crate::train::LABEL_SMOOTHING;
+use shared::plot::{Figure, Style};
+use shared::report::{Table, fixed, heading};
+use shared::{Output, Result};
+
+/// Renders the chapter's results: the report text and the SVG figures.
+///
+/// # Errors
+/// A figure that cannot be drawn.
+pub fn render(results: &Results) -> Result<Output> {
+    let mut report = String::new();
+    report.push_str(&heading("Chapter 5: CRATE, the white-box transformer"));
+    let c = &results.config;
+    let _ = writeln!(
+        report,
+        "seed = {}, device = {}{}\n",
+        c.seed,
+        c.device,
+        if c.quick { ", quick" } else { "" }
+    );
+    write_presets(&mut report, results);
+    write_training(&mut report, results);
+    write_white_box(&mut report, results);
+    let figures = vec![
+        ("training.svg".to_string(), training_figure(results)?),
+        ("white_box.svg".to_string(), white_box_figure(results)?),
+    ];
+    Ok(Output { report, figures })
+}
+
+fn write_presets(out: &mut String, r: &Results) {
+    out.push_str(&heading("1. The models"));
+    let mut t = Table::new([
+        "preset",
+        "image",
+        "patch",
+        "dim",
+        "depth",
+        "heads x dim_head",
+        "classes",
+        "parameters",
+    ]);
+    for row in &r.presets {
+        let m = &row.config;
+        t.row([
+            format!("{:?}", row.preset),
+            m.image_size.to_string(),
+            m.patch_size.to_string(),
+            m.dim.to_string(),
+            m.depth.to_string(),
+            format!("{} x {}", m.heads, m.dim_head),
+            m.num_classes.to_string(),
+            row.parameters.to_string(),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+}
+
+fn write_training(out: &mut String, r: &Results) {
+    out.push_str(&heading("2. Training on the digits"));
+    let (m, s) = (&r.model, &r.schedule);
+    let _ = writeln!(
+        out,
+        "{} training / {} test digits; model: dim {}, depth {}, {} heads of {}, patch {} ({} tokens + class token), {} parameters.\n\
+         AdamW (weight decay {WEIGHT_DECAY}, gradient norm clipped at {CLIP_NORM}), peak lr {}, {} warmup steps then cosine to 0,\n\
+         batch {}, {} epochs, label smoothing {LABEL_SMOOTHING}, random shifts up to {MAX_SHIFT} pixels.\n",
+        r.sizes.0,
+        r.sizes.1,
+        m.dim,
+        m.depth,
+        m.heads,
+        m.dim_head,
+        m.patch_size,
+        m.num_patches(),
+        r.parameters,
+        s.lr,
+        s.warmup,
+        s.batch,
+        s.epochs,
+    );
+    let mut t = Table::new(["epoch", "train loss", "train accuracy", "test accuracy"]);
+    for (e, h) in r.history.iter().enumerate() {
+        t.row([
+            (e + 1).to_string(),
+            fixed(h.loss, 3),
+            format!("{}%", fixed(100.0 * h.train_accuracy, 1)),
+            format!("{}%", fixed(100.0 * h.test_accuracy, 1)),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+}
+
+fn write_white_box(out: &mut String, r: &Results) {
+    out.push_str(&heading("3. Does each layer compress and sparsify?"));
+    let _ = writeln!(
+        out,
+        "On {} test digits: R^c = sum over heads of the coding rate of the tokens' coordinates in each\n\
+         head's subspace (unit tokens, eps^2 = {PROBE_EPS_SQ}, nats, mean over images), at each layer's input;\n\
+         sparsity = fraction of zero entries of the layer's ISTA output.\n",
+        PROBE_IMAGES.min(r.sizes.1)
+    );
+    let mut t = Table::new([
+        "layer",
+        "R^c at init",
+        "R^c trained",
+        "zeros at init",
+        "zeros trained",
+    ]);
+    for (l, (b, a)) in r.before.iter().zip(&r.after).enumerate() {
+        t.row([
+            (l + 1).to_string(),
+            fixed(b.compression, 2),
+            fixed(a.compression, 2),
+            format!("{}%", fixed(100.0 * b.sparsity, 1)),
+            format!("{}%", fixed(100.0 * a.sparsity, 1)),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+}
+
+fn training_figure(r: &Results) -> Result<String> {
+    let series = |f: fn(&crate::train::EpochStats) -> f64| -> Vec<(f64, f64)> {
+        r.history
+            .iter()
+            .enumerate()
+            .map(|(e, h)| ((e + 1) as f64, f(h)))
+            .collect()
+    };
+    Figure::new("CRATE on the digits: error rates over training")
+        .labels("epoch", "error rate (log scale)")
+        .log_y()
+        .with_color(
+            "train (shifted)",
+            Style::Line,
+            0,
+            series(|h| 1.0 - h.train_accuracy),
+        )
+        .with_color("test", Style::Line, 1, series(|h| 1.0 - h.test_accuracy))
+        .to_svg()
+}
+
+fn white_box_figure(r: &Results) -> Result<String> {
+    let series = |probes: &[LayerProbe], f: fn(&LayerProbe) -> f64| -> Vec<(f64, f64)> {
+        probes
+            .iter()
+            .enumerate()
+            .map(|(l, p)| ((l + 1) as f64, f(p)))
+            .collect()
+    };
+    Figure::new("Compression R^c per layer (nats), before and after training")
+        .labels("layer", "R^c of the layer's input (nats)")
+        .with_color(
+            "at initialization",
+            Style::Dashed,
+            0,
+            series(&r.before, |p| p.compression),
+        )
+        .with_color(
+            "trained",
+            Style::Line,
+            0,
+            series(&r.after, |p| p.compression),
+        )
+        .to_svg()
+}
