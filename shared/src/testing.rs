@@ -52,6 +52,11 @@ pub fn assert_one_line_error(out: &ProcessOutput, mentions: &str) {
 /// the binary and the book (running the library again in-process would
 /// repeat the chapter's whole computation).
 pub fn assert_binary_matches_book(chapter: &str, exe: &str) {
+    assert_binary_matches_book_with(chapter, exe, &[]);
+}
+
+/// [`assert_binary_matches_book`] for a run with extra command-line `args`.
+pub fn assert_binary_matches_book_with(chapter: &str, exe: &str, args: &[&str]) {
     let dir = std::env::temp_dir().join(format!(
         "drl-companion-book-{chapter}-{}",
         std::process::id()
@@ -60,6 +65,7 @@ pub fn assert_binary_matches_book(chapter: &str, exe: &str) {
     let out = Command::new(exe)
         .args(["--quiet", "--out-dir"])
         .arg(&dir)
+        .args(args)
         .output()
         .expect("the chapter binary runs");
     assert!(

@@ -5,6 +5,7 @@ use burn::module::AutodiffModule;
 use burn::optim::AdamWConfig;
 use burn::tensor::backend::AutodiffBackend;
 
+use crate::checkpoint::{self, State};
 use crate::config::{CrateConfig, Preset};
 use crate::data::Images;
 use crate::device::{Device, Job, on_device};
@@ -17,7 +18,7 @@ shared::parameters! {
     /// Settings of a run of the chapter (`cargo run --release -p chapter-05 -- --help`).
     pub struct Config {
         /// Passes over the 8,000 training digits.
-        epochs: usize = 8, range(1, 1000);
+        epochs: usize = 4, range(1, 1000);
         /// Token width d (a multiple of --heads).
         dim: usize = 128, range(4, 2048);
         /// Number of CRATE layers.
@@ -27,7 +28,7 @@ shared::parameters! {
         /// Training images per AdamW step.
         batch: usize = 128, range(1, 8000);
         /// Peak learning rate of AdamW (linear warmup, then cosine decay to 0).
-        lr: f64 = 1e-3, range(1e-6, 1.0);
+        lr: f64 = 3e-3, range(1e-6, 1.0);
         /// Seed of the initialization, the data order and the shifts.
         seed: u64 = 0;
         /// Where the tensors live: cpu (Burn's Flex) or cuda (needs --features cuda).
@@ -45,6 +46,18 @@ shared::streams! {
         /// Training order and shifts.
         Train = 2,
     }
+}
+
+/// Where a run saves its checkpoints and which one it resumes from.
+#[derive(Debug, Clone, Default, PartialEq, clap::Args)]
+pub struct Checkpoints {
+    /// Save a checkpoint after every epoch, into DIR/epoch-N.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<std::path::PathBuf>,
+    /// Resume training from a checkpoint written by --save (a DIR/epoch-N directory);
+    /// the other flags must match the run that wrote it.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<std::path::PathBuf>,
 }
 
 /// AdamW's weight decay.
@@ -164,6 +177,7 @@ pub fn splits(config: &Config, digits: &Digits) -> Result<(Images, Images)> {
 /// The supervised run: train, probe before and after.
 struct Supervised<'a> {
     config: &'a Config,
+    checkpoints: &'a Checkpoints,
     train: &'a Images,
     test: &'a Images,
 }
@@ -192,17 +206,36 @@ impl Job for Supervised<'_> {
             let (x, _) = self.test.batch(&probe_idx, None, &device);
             probe(&valid, x)
         };
-        let before = probe_on(&model)?;
         let schedule = c.schedule(self.train.len());
         let mut optim = AdamWConfig::new()
             .with_weight_decay(WEIGHT_DECAY as f32)
             .with_grad_clipping(Some(GradientClippingConfig::Norm(CLIP_NORM)))
             .init::<B, crate::Crate<B>>();
         let mut rng = Stream::Train.rng(c.seed);
+        let mut state = State {
+            model: c.model(),
+            schedule,
+            seed: c.seed,
+            train_len: self.train.len(),
+            epochs_done: 0,
+            history: Vec::with_capacity(schedule.epochs),
+            before: Vec::new(),
+            rng_word_pos: String::new(),
+        };
+        match &self.checkpoints.resume {
+            Some(dir) => {
+                let saved = checkpoint::read_state(dir)?;
+                ensure_same_run(dir, &saved, &state)?;
+                (model, optim) = checkpoint::load(dir, model, optim, &device)?;
+                rng = checkpoint::restore_rng(dir, &saved, rng)?;
+                state = saved;
+            }
+            None => state.before = probe_on(&model)?,
+        }
         let steps = schedule.steps_per_epoch(self.train.len());
         let bar = shared::cli::progress_bar((steps * schedule.epochs) as u64, "training CRATE");
-        let mut history = Vec::with_capacity(schedule.epochs);
-        for epoch in 0..schedule.epochs {
+        bar.inc((steps * state.epochs_done) as u64);
+        for epoch in state.epochs_done..schedule.epochs {
             let (next, loss, train_accuracy) = train_epoch(
                 model,
                 &mut optim,
@@ -223,35 +256,82 @@ impl Job for Supervised<'_> {
             )?;
             model = next;
             let test_accuracy = test_accuracy(&model, self.test, EVAL_BATCH, &device);
-            history.push(EpochStats {
+            state.history.push(EpochStats {
                 loss,
                 train_accuracy,
                 test_accuracy,
             });
+            state.epochs_done = epoch + 1;
+            if let Some(dir) = &self.checkpoints.save {
+                state.rng_word_pos = rng.get_word_pos().to_string();
+                checkpoint::save(
+                    &checkpoint::epoch_dir(dir, epoch + 1),
+                    &model,
+                    &optim,
+                    &state,
+                )?;
+            }
         }
         bar.finish_and_clear();
         let after = probe_on(&model)?;
         Ok(Trained {
             schedule,
             parameters,
-            history,
-            before,
+            history: state.history,
+            before: state.before,
             after,
         })
     }
 }
 
-/// Runs the chapter on `digits`.
+/// A checkpoint must come from a run with the same model, schedule, seed and data.
+fn ensure_same_run(dir: &std::path::Path, saved: &State, now: &State) -> Result<()> {
+    let mismatch = if saved.model != now.model {
+        Some("the model shape (--dim, --depth, --heads)")
+    } else if saved.schedule != now.schedule {
+        Some("the schedule (--epochs, --batch, --lr, --quick)")
+    } else if saved.seed != now.seed {
+        Some("--seed")
+    } else if saved.train_len != now.train_len {
+        Some("the training set (--quick)")
+    } else {
+        None
+    };
+    match mismatch {
+        Some(what) => Err(Error::Data {
+            path: dir.join("state.json"),
+            problem: format!("the checkpoint was written by a run with a different {what}"),
+            fix: "resume with the flags of the run that saved it",
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Runs the chapter on `digits` (no checkpoints).
 ///
 /// # Errors
 /// A bad configuration, an unavailable device, or a numerical failure in training.
 pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
+    run_all_with(config, &Checkpoints::default(), digits)
+}
+
+/// Runs the chapter on `digits`, saving or resuming checkpoints.
+///
+/// # Errors
+/// As [`run_all`]; a checkpoint that cannot be written, read, or does not
+/// match the configuration.
+pub fn run_all_with(
+    config: &Config,
+    checkpoints: &Checkpoints,
+    digits: &Digits,
+) -> Result<Results> {
     config.validate()?;
     let (train, test) = splits(config, digits)?;
     let trained = on_device(
         config.device,
         Supervised {
             config,
+            checkpoints,
             train: &train,
             test: &test,
         },

@@ -1,9 +1,11 @@
 //! Chapter 5: CRATE, the white-box transformer unrolled from sparse rate reduction.
 
+pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod device;
 pub mod experiments;
+pub mod infer;
 pub mod model;
 pub mod probe;
 pub mod train;

@@ -1,5 +1,70 @@
-//! `cargo run -p chapter-05`: trains CRATE on the digits and prints the report.
+//! `cargo run -p chapter-05`: trains CRATE on the digits and prints the
+//! report; `cargo run -p chapter-05 -- infer ...` runs a PyTorch checkpoint.
 
-fn main() -> std::process::ExitCode {
-    shared::chapter_main!(chapter_05::Config, chapter_05::run)
+use std::io::Write;
+use std::process::ExitCode;
+
+use chapter_05::Config;
+use chapter_05::experiments::Checkpoints;
+use chapter_05::infer::{InferArgs, infer};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use shared::CommonArgs;
+
+#[derive(Debug, Parser)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+    #[command(flatten)]
+    checkpoints: Checkpoints,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a PyTorch-trained CRATE (safetensors, official names) on a .npy batch of images.
+    Infer(InferArgs),
+}
+
+fn main() -> ExitCode {
+    let command = Cli::command()
+        .name(env!("CARGO_PKG_NAME"))
+        .bin_name(env!("CARGO_PKG_NAME"))
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(env!("CARGO_PKG_DESCRIPTION"));
+    let cli = match command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => return shared::cli::parse_error_exit(&e),
+    };
+    match cli.command {
+        Some(Command::Infer(args)) => shared::run_main(|| {
+            let logits = infer(&args)?;
+            if !cli.common.quiet {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "wrote {} logits ({} images x {} classes) to {}",
+                    logits.len(),
+                    logits.nrows(),
+                    logits.ncols(),
+                    args.output.display()
+                );
+            }
+            Ok(())
+        }),
+        None => shared::run_main(|| {
+            shared::cli::run_and_emit(&cli.common, env!("CARGO_PKG_NAME"), || {
+                cli.config.validate()?;
+                let digits = shared::digits::load_default()?;
+                let results =
+                    chapter_05::experiments::run_all_with(&cli.config, &cli.checkpoints, &digits)?;
+                chapter_05::report::render(&results)
+            })
+        }),
+    }
 }

@@ -1,0 +1,337 @@
+//! `infer`: run a PyTorch-trained CRATE checkpoint on a batch of images.
+//!
+//! The weights are a state dict saved as safetensors with the official
+//! parameter names (`to_patch_embedding.{1,2,3}`, `cls_token`,
+//! `pos_embedding`, `transformer.layers.L.0.norm`,
+//! `transformer.layers.L.0.fn.qkv`, `transformer.layers.L.0.fn.to_out.0`,
+//! `transformer.layers.L.1.norm`, `transformer.layers.L.1.fn.weight`,
+//! `mlp_head.0`, `mlp_head.1`). PyTorch stores a `Linear` weight as
+//! `[out, in]`, Burn as `[in, out]`: burn-store's PyTorch adapter transposes
+//! them (and renames LayerNorm's `weight`/`bias` to `gamma`/`beta`); the ISTA
+//! dictionary is a bare parameter and stays in PyTorch layout, as our block
+//! expects. The input is a float32 `.npy` batch `N × C × H × W`, the output
+//! float32 logits `N × classes`.
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use burn::store::{ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
+use burn::tensor::backend::AutodiffBackend;
+use ndarray::{Array2, Array4};
+
+use crate::config::{CrateConfig, Preset};
+use crate::device::{Device, Job, on_device};
+use crate::model::Crate;
+use shared::{Error, Result};
+
+/// Official parameter names (regex) and ours (replacement), in the order applied.
+pub const KEY_MAP: [(&str, &str); 10] = [
+    (r"^to_patch_embedding\.1\.", "patch_norm."),
+    (r"^to_patch_embedding\.2\.", "patch_linear."),
+    (r"^to_patch_embedding\.3\.", "embed_norm."),
+    (
+        r"^transformer\.layers\.(\d+)\.0\.norm\.",
+        "layers.$1.attn.norm.",
+    ),
+    (
+        r"^transformer\.layers\.(\d+)\.0\.fn\.qkv\.",
+        "layers.$1.attn.qkv.",
+    ),
+    (
+        r"^transformer\.layers\.(\d+)\.0\.fn\.to_out\.0\.",
+        "layers.$1.attn.to_out.",
+    ),
+    (
+        r"^transformer\.layers\.(\d+)\.1\.norm\.",
+        "layers.$1.ista.norm.",
+    ),
+    (
+        r"^transformer\.layers\.(\d+)\.1\.fn\.weight$",
+        "layers.$1.ista.weight",
+    ),
+    (r"^mlp_head\.0\.", "head_norm."),
+    (r"^mlp_head\.1\.", "head."),
+];
+
+/// Our parameter path back to the official name (for error messages).
+pub fn official_name(path: &str) -> String {
+    let layer = |rest: &str| -> Option<(String, String)> {
+        let (n, tail) = rest.split_once('.')?;
+        Some((n.to_string(), tail.to_string()))
+    };
+    let ln = |t: &str| t.replace("gamma", "weight").replace("beta", "bias");
+    if let Some(rest) = path.strip_prefix("layers.") {
+        if let Some((n, tail)) = layer(rest) {
+            let mapped = [
+                ("attn.norm.", "0.norm."),
+                ("attn.qkv.", "0.fn.qkv."),
+                ("attn.to_out.", "0.fn.to_out.0."),
+                ("ista.norm.", "1.norm."),
+                ("ista.weight", "1.fn.weight"),
+            ]
+            .iter()
+            .find_map(|(ours, theirs)| {
+                tail.strip_prefix(ours)
+                    .map(|t| format!("{theirs}{}", ln(t)))
+            });
+            if let Some(m) = mapped {
+                return format!("transformer.layers.{n}.{m}");
+            }
+        }
+    }
+    for (ours, theirs) in [
+        ("patch_norm.", "to_patch_embedding.1."),
+        ("patch_linear.", "to_patch_embedding.2."),
+        ("embed_norm.", "to_patch_embedding.3."),
+        ("head_norm.", "mlp_head.0."),
+        ("head.", "mlp_head.1."),
+    ] {
+        if let Some(t) = path.strip_prefix(ours) {
+            return format!("{theirs}{}", ln(t));
+        }
+    }
+    path.to_string()
+}
+
+/// The command line of `infer`.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
+pub struct InferArgs {
+    /// The state dict, safetensors with the official CRATE names.
+    #[arg(long, value_name = "FILE")]
+    pub weights: PathBuf,
+    /// The images: a float32 .npy array N x C x H x W.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Where to write the float32 logits N x classes (.npy).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// The model's shape; the flags below override single sizes.
+    #[arg(long, value_enum, default_value_t = Preset::Digits)]
+    pub preset: Preset,
+    /// Image height = width, pixels.
+    #[arg(long)]
+    pub image_size: Option<usize>,
+    /// Patch height = width, pixels.
+    #[arg(long)]
+    pub patch_size: Option<usize>,
+    /// Colour channels.
+    #[arg(long)]
+    pub channels: Option<usize>,
+    /// Output classes.
+    #[arg(long)]
+    pub num_classes: Option<usize>,
+    /// Token width.
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Layers.
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Heads per layer.
+    #[arg(long)]
+    pub heads: Option<usize>,
+    /// Dimension of each head.
+    #[arg(long)]
+    pub dim_head: Option<usize>,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Where the tensors live: cpu or cuda (needs --features cuda).
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    pub device: Device,
+}
+
+impl InferArgs {
+    /// The preset with the overriding flags applied, checked.
+    ///
+    /// # Errors
+    /// As [`CrateConfig::validate`].
+    pub fn model(&self) -> Result<CrateConfig> {
+        let mut m = self.preset.config();
+        let set = |field: &mut usize, value: Option<usize>| {
+            if let Some(v) = value {
+                *field = v;
+            }
+        };
+        set(&mut m.image_size, self.image_size);
+        set(&mut m.patch_size, self.patch_size);
+        set(&mut m.channels, self.channels);
+        set(&mut m.num_classes, self.num_classes);
+        set(&mut m.dim, self.dim);
+        set(&mut m.depth, self.depth);
+        set(&mut m.heads, self.heads);
+        set(&mut m.dim_head, self.dim_head);
+        m.validate()?;
+        shared::cli::ensure_in_range("--batch", self.batch, 1, 1 << 20)?;
+        Ok(m)
+    }
+}
+
+fn data_error(path: &Path, problem: impl Into<String>, fix: &'static str) -> Error {
+    Error::Data {
+        path: path.to_path_buf(),
+        problem: problem.into(),
+        fix,
+    }
+}
+
+/// Reads the input batch and checks it against the model.
+///
+/// # Errors
+/// [`Error::Data`] for a missing or unreadable file, a wrong dtype or shape,
+/// or NaN/infinite pixels.
+pub fn read_images(path: &Path, model: &CrateConfig) -> Result<Array4<f32>> {
+    const FIX: &str = "save a float32 array N x C x H x W with numpy.save";
+    let x: Array4<f32> = ndarray_npy::read_npy(path).map_err(|e| {
+        data_error(
+            path,
+            format!("not a readable float32 4-D .npy array ({e})"),
+            FIX,
+        )
+    })?;
+    let (_, c, h, w) = x.dim();
+    if (c, h, w) != (model.channels, model.image_size, model.image_size) {
+        return Err(data_error(
+            path,
+            format!(
+                "images are {c} x {h} x {w}, the model takes {} x {} x {}",
+                model.channels, model.image_size, model.image_size
+            ),
+            "pass --preset or --channels/--image-size matching the images",
+        ));
+    }
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(data_error(path, "contains NaN or infinite values", FIX));
+    }
+    Ok(x)
+}
+
+/// Loads safetensors `weights` into `model`; every parameter must be present
+/// with its shape, and every tensor in the file must be used.
+///
+/// # Errors
+/// [`Error::Data`] naming the file and the first missing, unknown or misshapen tensor.
+pub fn load_weights<B: Backend>(model: &mut Crate<B>, weights: &Path) -> Result<()> {
+    const FIX: &str =
+        "pass the state dict of an official CRATE model with matching --preset or size flags";
+    if !weights.is_file() {
+        return Err(data_error(weights, "no such file", FIX));
+    }
+    let mut store = SafetensorsStore::from_file(weights)
+        .with_from_adapter(PyTorchToBurnAdapter)
+        .allow_partial(true);
+    for (from, to) in KEY_MAP {
+        store = store.with_key_remapping(from, to);
+    }
+    let result = model.load_from(&mut store).map_err(|e| {
+        data_error(
+            weights,
+            format!("not a readable safetensors file ({e})"),
+            FIX,
+        )
+    })?;
+    if let Some(e) = result.errors.first() {
+        return Err(data_error(weights, format!("{e}"), FIX));
+    }
+    if let Some((path, _)) = result.missing.first() {
+        return Err(data_error(
+            weights,
+            format!("tensor {} is missing", official_name(path)),
+            FIX,
+        ));
+    }
+    // A LayerNorm key can be reported unused under its PyTorch name although
+    // it was applied under Burn's (gamma/beta); only truly unknown keys count.
+    let applied: std::collections::HashSet<String> =
+        result.applied.iter().map(|p| official_name(p)).collect();
+    if let Some(extra) = result
+        .unused
+        .iter()
+        .find(|k| !applied.contains(&official_name(k)))
+    {
+        return Err(data_error(
+            weights,
+            format!("unknown tensor {}", official_name(extra)),
+            FIX,
+        ));
+    }
+    Ok(())
+}
+
+/// Logits of `images` from the model in `weights`.
+struct Infer<'a> {
+    model: CrateConfig,
+    weights: &'a Path,
+    images: &'a Array4<f32>,
+    batch: usize,
+}
+
+impl Job for Infer<'_> {
+    type Output = Array2<f32>;
+
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Result<Array2<f32>> {
+        let mut model: Crate<B::InnerBackend> =
+            self.model.init(&device, &mut shared::seeded_rng(0))?;
+        load_weights(&mut model, self.weights)?;
+        let (n, c, h, w) = self.images.dim();
+        let mut logits = Vec::with_capacity(n * self.model.num_classes);
+        for start in (0..n).step_by(self.batch) {
+            let end = (start + self.batch).min(n);
+            let chunk: Vec<f32> = self
+                .images
+                .slice(ndarray::s![start..end, .., .., ..])
+                .iter()
+                .copied()
+                .collect();
+            let x = Tensor::<B::InnerBackend, 4>::from_data(
+                TensorData::new(chunk, [end - start, c, h, w]),
+                &device,
+            );
+            let out: Vec<f32> =
+                model
+                    .forward(x)
+                    .into_data()
+                    .to_vec()
+                    .map_err(|e| Error::NumericalFailure {
+                        algorithm: "CRATE inference",
+                        detail: format!("{e:?}"),
+                    })?;
+            logits.extend(out);
+        }
+        let logits = Array2::from_shape_vec((n, self.model.num_classes), logits).map_err(|e| {
+            Error::NumericalFailure {
+                algorithm: "CRATE inference",
+                detail: e.to_string(),
+            }
+        })?;
+        if logits.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NumericalFailure {
+                algorithm: "CRATE inference",
+                detail: "the logits overflowed or are NaN; check the weights".into(),
+            });
+        }
+        Ok(logits)
+    }
+}
+
+/// Runs `infer`: reads the weights and the images, writes the logits.
+///
+/// # Errors
+/// A bad flag, an unreadable or mismatched file, an unavailable device.
+pub fn infer(args: &InferArgs) -> Result<Array2<f32>> {
+    let model = args.model()?;
+    let images = read_images(&args.input, &model)?;
+    let logits = on_device(
+        args.device,
+        Infer {
+            model,
+            weights: &args.weights,
+            images: &images,
+            batch: args.batch,
+        },
+    )?;
+    ndarray_npy::write_npy(&args.output, &logits).map_err(|e| Error::Io {
+        path: args.output.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    Ok(logits)
+}

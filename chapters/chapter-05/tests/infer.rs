@@ -1,0 +1,238 @@
+//! `infer` on the committed PyTorch fixture (made by `fixtures/make_fixture.py`
+//! from a mirror of the official model): logits agree with PyTorch's, and
+//! every kind of bad file or flag is a one-line error naming what is wrong.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chapter_05::Preset;
+use chapter_05::device::Device;
+use chapter_05::infer::{InferArgs, infer};
+use ndarray::Array2;
+use safetensors::SafeTensors;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chapter-05-infer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn tiny_args(weights: PathBuf, output: PathBuf) -> InferArgs {
+    InferArgs {
+        weights,
+        input: fixture("tiny_input.npy"),
+        output,
+        preset: Preset::Digits,
+        image_size: Some(8),
+        patch_size: Some(4),
+        channels: Some(3),
+        num_classes: Some(5),
+        dim: Some(16),
+        depth: Some(2),
+        heads: Some(2),
+        dim_head: Some(8),
+        batch: 2,
+        device: Device::Cpu,
+    }
+}
+
+#[test]
+fn logits_match_pytorch() {
+    let out = scratch("logits.npy");
+    let got = infer(&tiny_args(fixture("tiny.safetensors"), out.clone())).unwrap();
+    let want: Array2<f32> = ndarray_npy::read_npy(fixture("tiny_logits.npy")).unwrap();
+    let written: Array2<f32> = ndarray_npy::read_npy(&out).unwrap();
+    assert_eq!(got, written);
+    assert_eq!(got.dim(), (3, 5));
+    let err = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, |m, v| if v > m || v.is_nan() { v } else { m });
+    assert!(err < 1e-4, "max |logit difference| {err}");
+}
+
+/// The fixture rewritten by `edit` (a tensor dropped, added or reshaped).
+fn edited(name: &str, edit: impl FnOnce(&mut Vec<(String, Vec<usize>, Vec<u8>)>)) -> PathBuf {
+    let bytes = std::fs::read(fixture("tiny.safetensors")).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = st
+        .tensors()
+        .into_iter()
+        .map(|(k, v)| (k, v.shape().to_vec(), v.data().to_vec()))
+        .collect();
+    tensors.sort();
+    edit(&mut tensors);
+    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
+        .iter()
+        .map(|(k, shape, data)| {
+            (
+                k.clone(),
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let path = scratch(name);
+    safetensors::serialize_to_file(views, None, &path).unwrap();
+    path
+}
+
+fn error_of(weights: PathBuf) -> String {
+    infer(&tiny_args(weights, scratch("unused.npy")))
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn bad_checkpoints_name_the_tensor_or_file() {
+    let missing = edited("missing.safetensors", |t| {
+        t.retain(|(k, _, _)| k != "transformer.layers.1.1.fn.weight")
+    });
+    let e = error_of(missing);
+    assert!(
+        e.contains("transformer.layers.1.1.fn.weight") && e.contains("missing"),
+        "{e}"
+    );
+
+    let extra = edited("extra.safetensors", |t| {
+        t.push(("decoder.weight".into(), vec![2], vec![0; 8]))
+    });
+    let e = error_of(extra);
+    assert!(e.contains("decoder.weight"), "{e}");
+
+    let reshaped = edited("reshaped.safetensors", |t| {
+        for (k, shape, _) in t.iter_mut() {
+            if k == "mlp_head.1.weight" {
+                *shape = vec![16, 5];
+            }
+        }
+    });
+    let e = error_of(reshaped);
+    assert!(e.contains("head"), "{e}");
+
+    let truncated = scratch("truncated.safetensors");
+    let bytes = std::fs::read(fixture("tiny.safetensors")).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let e = error_of(truncated);
+    assert!(e.contains("truncated.safetensors"), "{e}");
+
+    let e = error_of(scratch("does-not-exist.safetensors"));
+    assert!(
+        e.contains("does-not-exist.safetensors") && e.contains("no such file"),
+        "{e}"
+    );
+
+    // The flags disagree with the file: dim 32 instead of 16.
+    let mut args = tiny_args(fixture("tiny.safetensors"), scratch("unused.npy"));
+    args.dim = Some(32);
+    args.dim_head = Some(16);
+    let e = infer(&args).unwrap_err().to_string();
+    assert!(
+        e.contains("tiny.safetensors") && e.to_lowercase().contains("shape"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_images_and_flags_are_one_line_errors() {
+    let exe = env!("CARGO_BIN_EXE_chapter-05");
+    let run = |args: &[&str]| {
+        let out = Command::new(exe).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let w = fixture("tiny.safetensors");
+    let w = w.to_str().unwrap();
+    let x = fixture("tiny_input.npy");
+    let x = x.to_str().unwrap();
+    let o = scratch("cli.npy");
+    let o = o.to_str().unwrap();
+    let tiny = [
+        "--image-size",
+        "8",
+        "--patch-size",
+        "4",
+        "--channels",
+        "3",
+        "--num-classes",
+        "5",
+        "--dim",
+        "16",
+        "--depth",
+        "2",
+        "--heads",
+        "2",
+        "--dim-head",
+        "8",
+    ];
+    let mut ok = vec!["infer", "--weights", w, "--input", x, "--output", o];
+    ok.extend(tiny);
+    let (code, err) = run(&ok);
+    assert_eq!(code, Some(0), "{err}");
+
+    // Images of the wrong size for the model (the digits preset takes 1 x 28 x 28).
+    let (code, err) = run(&["infer", "--weights", w, "--input", x, "--output", o]);
+    assert_ne!(code, Some(0));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("tiny_input.npy") && err.contains("3 x 8 x 8"),
+        "{err}"
+    );
+
+    // A file that is not .npy.
+    let mut bad = vec!["infer", "--weights", w, "--input", w, "--output", o];
+    bad.extend(tiny);
+    let (code, err) = run(&bad);
+    assert_ne!(code, Some(0));
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Unknown preset, bad sizes, CUDA without the feature.
+    for args in [
+        vec![
+            "infer",
+            "--weights",
+            w,
+            "--input",
+            x,
+            "--output",
+            o,
+            "--preset",
+            "crate-huge",
+        ],
+        vec![
+            "infer",
+            "--weights",
+            w,
+            "--input",
+            x,
+            "--output",
+            o,
+            "--patch-size",
+            "5",
+        ],
+        vec!["--epochs", "0"],
+        vec!["--dim", "130", "--heads", "4"],
+        vec!["--lr", "nan"],
+        vec!["--bogus"],
+    ] {
+        let (code, err) = run(&args);
+        assert_ne!(code, Some(0), "{args:?}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+    if !cfg!(feature = "cuda") {
+        let mut cuda = ok.clone();
+        cuda.extend(["--device", "cuda"]);
+        let (code, err) = run(&cuda);
+        assert_eq!(code, Some(2));
+        assert!(err.contains("--features cuda"), "{err}");
+    }
+}
