@@ -147,7 +147,13 @@ pub fn log_det_and_inverse(name: &'static str, m: ArrayView2<f64>) -> Result<(f6
     let l = chol.l_dirty();
     let l = Array2::from_shape_fn((n, n), |(i, j)| if j <= i { l[(i, j)] } else { 0.0 });
     let l_inv = lower_triangular_inverse(l.view())?;
-    Ok((log_det, l_inv.t().dot(&l_inv)))
+    let inv = l_inv.t().dot(&l_inv);
+    crate::error::ensure_finite_output(
+        "Cholesky inverse",
+        "the inverse (the matrix is nearly singular)",
+        inv.iter(),
+    )?;
+    Ok((log_det, inv))
 }
 
 /// $L^{-1}$ of a lower-triangular `l` with non-zero diagonal, one row at a

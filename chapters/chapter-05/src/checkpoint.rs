@@ -41,6 +41,8 @@ pub struct State {
     pub before: Vec<LayerProbe>,
     /// Word position of the training random stream (decimal, a `u128`).
     pub rng_word_pos: String,
+    /// The device that trained (`cpu` or `cuda`).
+    pub device: String,
 }
 
 /// How to fix a checkpoint that cannot be read.

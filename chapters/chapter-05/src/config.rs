@@ -10,6 +10,12 @@
 use burn::config::Config;
 use shared::{Error, Result};
 
+/// Largest accepted value of any size (larger ones are typing mistakes, and
+/// their products could overflow).
+pub const MAX_SIZE: usize = 1 << 16;
+/// Largest accepted model, parameters (about 8 GB of f32).
+pub const MAX_PARAMETERS: usize = 1 << 31;
+
 /// The shape of a CRATE model (official names).
 #[derive(Config, Debug, PartialEq)]
 pub struct CrateConfig {
@@ -108,7 +114,8 @@ impl CrateConfig {
         embedding + tokens + self.depth * layer + head
     }
 
-    /// Checks the shape: every size positive, the patch dividing the image,
+    /// Checks the shape: every size positive and at most [`MAX_SIZE`], the
+    /// patch dividing the image, at most [`MAX_PARAMETERS`] parameters,
     /// $\eta, \lambda$ finite and $\ge 0$.
     ///
     /// # Errors
@@ -128,11 +135,32 @@ impl CrateConfig {
                 return Err(Error::out_of_range(name, ">= 1", value));
             }
         }
-        if self.image_size % self.patch_size != 0 {
+        if !self.image_size.is_multiple_of(self.patch_size) {
             return Err(Error::out_of_range(
                 "patch-size",
                 format!("a divisor of the image size {}", self.image_size),
                 self.patch_size,
+            ));
+        }
+        for (name, value) in [
+            ("image-size", self.image_size),
+            ("patch-size", self.patch_size),
+            ("channels", self.channels),
+            ("num-classes", self.num_classes),
+            ("dim", self.dim),
+            ("depth", self.depth),
+            ("heads", self.heads),
+            ("dim-head", self.dim_head),
+        ] {
+            if value > MAX_SIZE {
+                return Err(Error::out_of_range(name, format!("<= {MAX_SIZE}"), value));
+            }
+        }
+        if self.parameter_count() > MAX_PARAMETERS {
+            return Err(Error::out_of_range(
+                "model size",
+                format!("at most {MAX_PARAMETERS} parameters"),
+                self.parameter_count(),
             ));
         }
         for (name, value) in [("eta", self.eta), ("lambda", self.lambda)] {

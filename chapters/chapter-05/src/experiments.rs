@@ -18,7 +18,7 @@ shared::parameters! {
     /// Settings of a run of the chapter (`cargo run --release -p chapter-05 -- --help`).
     pub struct Config {
         /// Passes over the 8,000 training digits.
-        epochs: usize = 4, range(1, 1000);
+        epochs: usize = 5, range(1, 1000);
         /// Token width d (a multiple of --heads).
         dim: usize = 128, range(4, 2048);
         /// Number of CRATE layers.
@@ -26,9 +26,9 @@ shared::parameters! {
         /// Subspaces (attention heads) per layer; each has dimension dim/heads.
         heads: usize = 4, range(1, 64);
         /// Training images per AdamW step.
-        batch: usize = 128, range(1, 8000);
+        batch: usize = 64, range(1, 8000);
         /// Peak learning rate of AdamW (linear warmup, then cosine decay to 0).
-        lr: f64 = 3e-3, range(1e-6, 1.0);
+        lr: f64 = 2e-3, range(1e-6, 1.0);
         /// Seed of the initialization, the data order and the shifts.
         seed: u64 = 0;
         /// Where the tensors live: cpu (Burn's Flex) or cuda (needs --features cuda).
@@ -45,6 +45,8 @@ shared::streams! {
         Init = 1,
         /// Training order and shifts.
         Train = 2,
+        /// The untrained demo's subspaces and tokens.
+        Theory = 3,
     }
 }
 
@@ -113,7 +115,7 @@ impl Config {
     /// [`Error::OutOfRange`] naming the flag.
     pub fn validate(&self) -> Result<()> {
         self.check_ranges()?;
-        if self.dim % self.heads != 0 {
+        if !self.dim.is_multiple_of(self.heads) {
             return Err(Error::out_of_range(
                 "--dim",
                 format!("a multiple of --heads ({})", self.heads),
@@ -146,6 +148,8 @@ pub struct Results {
     pub parameters: usize,
     /// The published presets.
     pub presets: Vec<PresetRow>,
+    /// The untrained demo: compression by layers built from the true subspaces.
+    pub theory: crate::theory::Demo,
     /// Training and test images used.
     pub sizes: (usize, usize),
     /// The schedule followed.
@@ -221,6 +225,7 @@ impl Job for Supervised<'_> {
             history: Vec::with_capacity(schedule.epochs),
             before: Vec::new(),
             rng_word_pos: String::new(),
+            device: c.device.to_string(),
         };
         match &self.checkpoints.resume {
             Some(dir) => {
@@ -255,7 +260,7 @@ impl Job for Supervised<'_> {
                 },
             )?;
             model = next;
-            let test_accuracy = test_accuracy(&model, self.test, EVAL_BATCH, &device);
+            let test_accuracy = test_accuracy(&model, self.test, EVAL_BATCH, &device)?;
             state.history.push(EpochStats {
                 loss,
                 train_accuracy,
@@ -294,9 +299,23 @@ fn ensure_same_run(dir: &std::path::Path, saved: &State, now: &State) -> Result<
         Some("--seed")
     } else if saved.train_len != now.train_len {
         Some("the training set (--quick)")
+    } else if saved.device != now.device {
+        Some("--device (a run resumes bit for bit only on the backend that saved it)")
     } else {
         None
     };
+    let consistent = saved.epochs_done <= saved.schedule.epochs
+        && saved.history.len() == saved.epochs_done
+        && saved.before.len() == saved.model.depth;
+    if mismatch.is_none() && !consistent {
+        return Err(Error::Data {
+            path: dir.join("state.json"),
+            problem:
+                "the checkpoint state is inconsistent (epochs done, history and probes disagree)"
+                    .into(),
+            fix: "resume from a checkpoint written by --save, unedited",
+        });
+    }
     match mismatch {
         Some(what) => Err(Error::Data {
             path: dir.join("state.json"),
@@ -353,8 +372,10 @@ pub fn run_all_with(
         }
     })
     .collect();
+    let theory = crate::theory::run(&crate::theory::SETUP, &mut Stream::Theory.rng(config.seed))?;
     Ok(Results {
         config: config.clone(),
+        theory,
         model: config.model(),
         parameters: trained.parameters,
         presets,

@@ -25,7 +25,9 @@ use crate::model::Crate;
 use shared::{Error, Result};
 
 /// Official parameter names (regex) and ours (replacement), in the order applied.
-pub const KEY_MAP: [(&str, &str); 10] = [
+pub const KEY_MAP: [(&str, &str); 11] = [
+    // Multi-GPU (DistributedDataParallel) checkpoints prefix every key.
+    (r"^module\.", ""),
     (r"^to_patch_embedding\.1\.", "patch_norm."),
     (r"^to_patch_embedding\.2\.", "patch_linear."),
     (r"^to_patch_embedding\.3\.", "embed_norm."),
@@ -60,23 +62,21 @@ pub fn official_name(path: &str) -> String {
         Some((n.to_string(), tail.to_string()))
     };
     let ln = |t: &str| t.replace("gamma", "weight").replace("beta", "bias");
-    if let Some(rest) = path.strip_prefix("layers.") {
-        if let Some((n, tail)) = layer(rest) {
-            let mapped = [
-                ("attn.norm.", "0.norm."),
-                ("attn.qkv.", "0.fn.qkv."),
-                ("attn.to_out.", "0.fn.to_out.0."),
-                ("ista.norm.", "1.norm."),
-                ("ista.weight", "1.fn.weight"),
-            ]
-            .iter()
-            .find_map(|(ours, theirs)| {
-                tail.strip_prefix(ours)
-                    .map(|t| format!("{theirs}{}", ln(t)))
-            });
-            if let Some(m) = mapped {
-                return format!("transformer.layers.{n}.{m}");
-            }
+    if let Some((n, tail)) = path.strip_prefix("layers.").and_then(layer) {
+        let mapped = [
+            ("attn.norm.", "0.norm."),
+            ("attn.qkv.", "0.fn.qkv."),
+            ("attn.to_out.", "0.fn.to_out.0."),
+            ("ista.norm.", "1.norm."),
+            ("ista.weight", "1.fn.weight"),
+        ]
+        .iter()
+        .find_map(|(ours, theirs)| {
+            tail.strip_prefix(ours)
+                .map(|t| format!("{theirs}{}", ln(t)))
+        });
+        if let Some(m) = mapped {
+            return format!("transformer.layers.{n}.{m}");
         }
     }
     for (ours, theirs) in [
@@ -188,7 +188,10 @@ pub fn read_images(path: &Path, model: &CrateConfig) -> Result<Array4<f32>> {
             FIX,
         )
     })?;
-    let (_, c, h, w) = x.dim();
+    let (n, c, h, w) = x.dim();
+    if n == 0 {
+        return Err(data_error(path, "holds no images", FIX));
+    }
     if (c, h, w) != (model.channels, model.image_size, model.image_size) {
         return Err(data_error(
             path,

@@ -8,12 +8,13 @@ pub mod experiments;
 pub mod infer;
 pub mod model;
 pub mod probe;
+pub mod report;
+pub mod theory;
 pub mod train;
 
 pub use config::{CrateConfig, Preset};
 pub use model::Crate;
 pub use shared::Error;
-pub mod report;
 
 pub use experiments::{Config, Results, run_all};
 pub use shared::Output;

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Infer(args)) => shared::run_main(|| {
             let logits = infer(&args)?;
-            if !cli.common.quiet {
+            {
                 let _ = writeln!(
                     std::io::stderr(),
                     "wrote {} logits ({} images x {} classes) to {}",

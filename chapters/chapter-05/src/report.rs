@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::experiments::{CLIP_NORM, MAX_SHIFT, PROBE_IMAGES, Results, WEIGHT_DECAY};
 use crate::probe::{LayerProbe, PROBE_EPS_SQ};
+use crate::theory::SETUP;
 use crate::train::LABEL_SMOOTHING;
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading};
@@ -25,9 +26,11 @@ pub fn render(results: &Results) -> Result<Output> {
         if c.quick { ", quick" } else { "" }
     );
     write_presets(&mut report, results);
+    write_theory(&mut report, results);
     write_training(&mut report, results);
     write_white_box(&mut report, results);
     let figures = vec![
+        ("theory.svg".to_string(), theory_figure(results)?),
         ("training.svg".to_string(), training_figure(results)?),
         ("white_box.svg".to_string(), white_box_figure(results)?),
     ];
@@ -49,7 +52,8 @@ fn write_presets(out: &mut String, r: &Results) {
     for row in &r.presets {
         let m = &row.config;
         t.row([
-            format!("{:?}", row.preset),
+            clap::ValueEnum::to_possible_value(&row.preset)
+                .map_or_else(|| format!("{:?}", row.preset), |v| v.get_name().to_string()),
             m.image_size.to_string(),
             m.patch_size.to_string(),
             m.dim.to_string(),
@@ -62,8 +66,44 @@ fn write_presets(out: &mut String, r: &Results) {
     let _ = writeln!(out, "{t}");
 }
 
+fn write_theory(out: &mut String, r: &Results) {
+    out.push_str(&heading("2. The derivation without training"));
+    let s = &SETUP;
+    let _ = writeln!(
+        out,
+        "Tokens: {} per subspace on {} orthogonal {}-dimensional subspaces of R^{}, noise sd {}; layers built from\n\
+         the true subspaces, step kappa = {}; R^c = sum over subspaces of chapter 4's coding rate (eps^2 = {}, nats).\n\
+         ISTA with D = I (eta*lambda = 0.01) applied to the tokens' nonnegative part.\n",
+        s.per_subspace,
+        s.subspaces,
+        s.dim / s.subspaces,
+        s.dim,
+        s.noise,
+        s.step,
+        s.eps_sq,
+    );
+    let t = &r.theory;
+    let mut table = Table::new([
+        "layer",
+        "R^c, gradient steps",
+        "R^c, MSSA steps",
+        "zeros after ISTA",
+    ]);
+    for l in 0..t.gradient.len() {
+        table.row([
+            l.to_string(),
+            fixed(t.gradient[l], 3),
+            fixed(t.attention[l], 3),
+            t.zeros
+                .get(l)
+                .map_or_else(String::new, |z| format!("{}%", fixed(100.0 * z, 1))),
+        ]);
+    }
+    let _ = writeln!(out, "{table}");
+}
+
 fn write_training(out: &mut String, r: &Results) {
-    out.push_str(&heading("2. Training on the digits"));
+    out.push_str(&heading("3. Training on the digits"));
     let (m, s) = (&r.model, &r.schedule);
     let _ = writeln!(
         out,
@@ -97,7 +137,7 @@ fn write_training(out: &mut String, r: &Results) {
 }
 
 fn write_white_box(out: &mut String, r: &Results) {
-    out.push_str(&heading("3. Does each layer compress and sparsify?"));
+    out.push_str(&heading("4. Does each layer compress and sparsify?"));
     let _ = writeln!(
         out,
         "On {} test digits: R^c = sum over heads of the coding rate of the tokens' coordinates in each\n\
@@ -122,6 +162,27 @@ fn write_white_box(out: &mut String, r: &Results) {
         ]);
     }
     let _ = writeln!(out, "{t}");
+}
+
+fn theory_figure(r: &Results) -> Result<String> {
+    let series = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter().enumerate().map(|(l, x)| (l as f64, *x)).collect()
+    };
+    Figure::new("Untrained layers on a union of subspaces: R^c per layer")
+        .labels("layer", "R^c (nats)")
+        .with_color(
+            "exact gradient steps on R^c",
+            Style::Line,
+            0,
+            series(&r.theory.gradient),
+        )
+        .with_color(
+            "MSSA (attention) steps",
+            Style::Dashed,
+            1,
+            series(&r.theory.attention),
+        )
+        .to_svg()
 }
 
 fn training_figure(r: &Results) -> Result<String> {

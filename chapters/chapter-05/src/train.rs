@@ -133,29 +133,41 @@ fn count_correct<B: Backend>(logits: Tensor<B, 2>, labels: Tensor<B, 1, Int>) ->
 }
 
 /// Fraction of `images` that `model` classifies right, in batches of `batch`.
+///
+/// # Errors
+/// [`Error::NumericalFailure`] if a logit is NaN or infinite (diverged weights).
 pub fn accuracy<B: Backend>(
     model: &Crate<B>,
     images: &Images,
     batch: usize,
     device: &B::Device,
-) -> f64 {
+) -> Result<f64> {
     let idx: Vec<usize> = (0..images.len()).collect();
-    let correct: usize = idx
-        .chunks(batch.max(1))
-        .map(|chunk| {
-            let (x, y) = images.batch::<B>(chunk, None, device);
-            count_correct(model.forward(x), y)
-        })
-        .sum();
-    correct as f64 / images.len().max(1) as f64
+    let mut correct = 0;
+    for chunk in idx.chunks(batch.max(1)) {
+        let (x, y) = images.batch::<B>(chunk, None, device);
+        let logits = model.forward(x);
+        let total = logits.clone().sum().into_scalar().elem::<f64>();
+        if !total.is_finite() {
+            return Err(Error::NumericalFailure {
+                algorithm: "CRATE evaluation",
+                detail: "the logits are NaN or infinite: the weights diverged (lower --lr)".into(),
+            });
+        }
+        correct += count_correct(logits, y);
+    }
+    Ok(correct as f64 / images.len().max(1) as f64)
 }
 
 /// [`accuracy`] of the inference copy of an autodiff model (no graph is built).
+///
+/// # Errors
+/// As [`accuracy`].
 pub fn test_accuracy<B: AutodiffBackend>(
     model: &Crate<B>,
     images: &Images,
     batch: usize,
     device: &B::Device,
-) -> f64 {
+) -> Result<f64> {
     accuracy(&model.valid(), images, batch, device)
 }
