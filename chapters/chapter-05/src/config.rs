@@ -114,6 +114,20 @@ impl CrateConfig {
         embedding + tokens + self.depth * layer + head
     }
 
+    /// Every size with its flag.
+    fn sizes(&self) -> [(&'static str, usize); 8] {
+        [
+            ("--image-size", self.image_size),
+            ("--patch-size", self.patch_size),
+            ("--channels", self.channels),
+            ("--num-classes", self.num_classes),
+            ("--dim", self.dim),
+            ("--depth", self.depth),
+            ("--heads", self.heads),
+            ("--dim-head", self.dim_head),
+        ]
+    }
+
     /// Checks the shape: every size positive and at most [`MAX_SIZE`], the
     /// patch dividing the image, at most [`MAX_PARAMETERS`] parameters,
     /// $\eta, \lambda$ finite and $\ge 0$.
@@ -121,44 +135,19 @@ impl CrateConfig {
     /// # Errors
     /// [`Error::OutOfRange`] naming the offending flag.
     pub fn validate(&self) -> Result<()> {
-        for (name, value) in [
-            ("image-size", self.image_size),
-            ("patch-size", self.patch_size),
-            ("channels", self.channels),
-            ("num-classes", self.num_classes),
-            ("dim", self.dim),
-            ("depth", self.depth),
-            ("heads", self.heads),
-            ("dim-head", self.dim_head),
-        ] {
-            if value == 0 {
-                return Err(Error::out_of_range(name, ">= 1", value));
-            }
+        for (name, value) in self.sizes() {
+            shared::cli::ensure_in_range(name, value, 1, MAX_SIZE)?;
         }
         if !self.image_size.is_multiple_of(self.patch_size) {
             return Err(Error::out_of_range(
-                "patch-size",
+                "--patch-size",
                 format!("a divisor of the image size {}", self.image_size),
                 self.patch_size,
             ));
         }
-        for (name, value) in [
-            ("image-size", self.image_size),
-            ("patch-size", self.patch_size),
-            ("channels", self.channels),
-            ("num-classes", self.num_classes),
-            ("dim", self.dim),
-            ("depth", self.depth),
-            ("heads", self.heads),
-            ("dim-head", self.dim_head),
-        ] {
-            if value > MAX_SIZE {
-                return Err(Error::out_of_range(name, format!("<= {MAX_SIZE}"), value));
-            }
-        }
         if self.parameter_count() > MAX_PARAMETERS {
             return Err(Error::out_of_range(
-                "model size",
+                "the model",
                 format!("at most {MAX_PARAMETERS} parameters"),
                 self.parameter_count(),
             ));

@@ -22,7 +22,7 @@ use shared::rng::Rng;
 
 // ANCHOR: attention
 /// Multi-head subspace self-attention with its pre-norm. One bias-free
-/// projection $U_{[K]}$ (`qkv`, `dim → heads·dim_head`) is query, key and value
+/// projection $U_{\[K\]}$ (`qkv`, `dim → heads·dim_head`) is query, key and value
 /// of every head: head $k$ compares the tokens' coordinates $w_i = U_k^\top z_i$
 /// in its subspace, $\operatorname{softmax}(W_kW_k^\top/\sqrt p)\,W_k$, and the heads are
 /// mapped back by the biased output projection `to_out` (the learned
@@ -31,7 +31,7 @@ use shared::rng::Rng;
 pub struct Attention<B: Backend> {
     /// Pre-norm LN₁.
     pub norm: LayerNorm<B>,
-    /// $U_{[K]}$, `dim → heads·dim_head`, no bias.
+    /// $U_{\[K\]}$, `dim → heads·dim_head`, no bias.
     pub qkv: Linear<B>,
     /// Output projection `heads·dim_head → dim` with bias (absent when one head spans the token).
     pub to_out: Option<Linear<B>>,

@@ -4,7 +4,7 @@
 //! layer, the tokens' coordinates in each head's subspace, $W_k = \operatorname{LN}(Z^\ell)U_k$
 //! (`N × p`, what `qkv` outputs), each token scaled to unit length within the
 //! head, coded at distortion $\varepsilon^2 = 0.01$:
-//! $$R^c(Z^\ell \mid U_{[K]}) = \sum_k \tfrac12\log\det\Big(I + \frac{p}{N\varepsilon^2} W_k^\top W_k\Big),$$
+//! $$R^c(Z^\ell \mid U_{\[K\]}) = \sum_k \tfrac12\log\det\Big(I + \frac{p}{N\varepsilon^2} W_k^\top W_k\Big),$$
 //! averaged over images. Each term is chapter 4's coding rate $R(W_k^\top, \varepsilon)$ of the
 //! `p × N` matrix $W_k^\top$ (the tests check it against `chapter_04::coding_rate`).
 //! Here the Gram matrices are formed on the device, the log-determinants on

@@ -4,9 +4,9 @@
 //! Tokens $Z \in \mathbb R^{d \times N}$: $N/K$ tokens in each of $K$ orthogonal
 //! $p$-dimensional subspaces $U_k$ (Gaussian coordinates), plus isotropic noise of
 //! standard deviation $\delta$. Each layer applies one compression step with the
-//! true $U_{[K]}$, either the exact gradient step on $R^c$ or its attention
+//! true $U_{\[K\]}$, either the exact gradient step on $R^c$ or its attention
 //! approximation,
-//! $$Z \leftarrow Z - \kappa\nabla_Z R^c(Z \mid U_{[K]}), \qquad
+//! $$Z \leftarrow Z - \kappa\nabla_Z R^c(Z \mid U_{\[K\]}), \qquad
 //!   Z \leftarrow (1 - \kappa\beta)Z + \kappa\beta\sum_k U_k\,W_k\operatorname{softmax}(W_k^\top W_k),$$
 //! ($W_k = U_k^\top Z$, $\beta = p/(N\varepsilon^2)$, softmax over each column), and
 //! the compression $R^c = \sum_k R(U_k^\top Z, \varepsilon)$ is measured with chapter 4's
@@ -99,7 +99,7 @@ pub fn tokens(setup: &Setup, bases: &[Array2<f64>], rng: &mut Rng) -> Result<Arr
     Ok(&z + &Array2::from_shape_simple_fn(z.raw_dim(), || noise.sample(rng)))
 }
 
-/// $R^c(Z \mid U_{[K]}) = \sum_k R(U_k^\top Z, \varepsilon)$ by chapter 4's coding rate.
+/// $R^c(Z \mid U_{\[K\]}) = \sum_k R(U_k^\top Z, \varepsilon)$ by chapter 4's coding rate.
 ///
 /// # Errors
 /// As [`chapter_04::coding_rate`].
