@@ -114,6 +114,30 @@ impl CrateConfig {
         embedding + tokens + self.depth * layer + head
     }
 
+    /// Multiply-adds of one forward pass over one image, from the definition:
+    /// patch embedding $N \cdot$ patch_dim $\cdot d$; per layer, with $n = N + 1$
+    /// tokens, the projection $n d K p$, the attention scores and their product
+    /// with the values $2 K n^2 p$, the output projection $n K p d$ and the ISTA
+    /// block's two products $2 n d^2$; the head $d \cdot$ classes.
+    pub fn forward_macs(&self) -> f64 {
+        let (d, inner, p) = (
+            self.dim as f64,
+            self.inner_dim() as f64,
+            self.dim_head as f64,
+        );
+        let patches = self.num_patches() as f64;
+        let n = patches + 1.0;
+        let out = if self.projects_out() {
+            n * inner * d
+        } else {
+            0.0
+        };
+        let layer = n * d * inner + 2.0 * self.heads as f64 * n * n * p + out + 2.0 * n * d * d;
+        patches * self.patch_dim() as f64 * d
+            + self.depth as f64 * layer
+            + d * self.num_classes as f64
+    }
+
     /// Every size with its flag.
     fn sizes(&self) -> [(&'static str, usize); 8] {
         [

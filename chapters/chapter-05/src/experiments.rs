@@ -18,11 +18,11 @@ shared::parameters! {
     /// Settings of a run of the chapter (`cargo run --release -p chapter-05 -- --help`).
     pub struct Config {
         /// Passes over the 8,000 training digits.
-        epochs: usize = 5, range(1, 1000);
+        epochs: usize = 5, range(1, 200);
         /// Token width d (a multiple of --heads).
-        dim: usize = 128, range(4, 2048);
+        dim: usize = 128, range(4, 1024);
         /// Number of CRATE layers.
-        depth: usize = 4, range(1, 48);
+        depth: usize = 4, range(1, 32);
         /// Subspaces (attention heads) per layer; each has dimension dim/heads.
         heads: usize = 4, range(1, 64);
         /// Training images per AdamW step.
@@ -72,6 +72,21 @@ pub const MAX_SHIFT: usize = 2;
 pub const PROBE_IMAGES: usize = 256;
 /// Images per inference batch.
 pub const EVAL_BATCH: usize = 500;
+/// Most multiply-adds a CPU run may take for training (forward and backward
+/// of every image of every epoch): about ten times the default run, so ten
+/// minutes or so on two cores. Larger runs belong on `--device cuda`.
+pub const CPU_TRAINING_MACS: f64 = 6e12;
+/// The same limit on a GPU (a thousand times the default run).
+pub const CUDA_TRAINING_MACS: f64 = 6e14;
+/// Most f32 values a training step may keep for the backward pass (8 GB).
+pub const MAX_ACTIVATIONS: f64 = 2e9;
+/// Values kept per token and layer, in units of the token width (layer norms,
+/// projections, attention output, ISTA products and their inputs).
+pub const ACTIVATIONS_PER_TOKEN: f64 = 16.0;
+/// A training step costs about three forward passes (forward, and the two
+/// products of the backward pass).
+pub const TRAIN_OVER_FORWARD: f64 = 3.0;
+
 /// Training and test images in `--quick` mode (per class: a tenth).
 pub const QUICK_SIZES: (usize, usize) = (1000, 500);
 
@@ -122,7 +137,38 @@ impl Config {
                 self.dim,
             ));
         }
-        self.model().validate()
+        self.model().validate()?;
+        let (limit, flags) = match self.device {
+            Device::Cpu => (
+                CPU_TRAINING_MACS,
+                "--epochs, --dim, --depth (or use --device cuda)",
+            ),
+            Device::Cuda => (CUDA_TRAINING_MACS, "--epochs, --dim, --depth"),
+        };
+        shared::cli::ensure_budget("multiply-adds", self.training_macs(), limit, flags)?;
+        shared::cli::ensure_budget(
+            "f32 activations per step",
+            self.step_activations(),
+            MAX_ACTIVATIONS,
+            "--batch, --dim, --depth",
+        )
+    }
+
+    /// Values one training step keeps for the backward pass: per image, token
+    /// and layer, [`ACTIVATIONS_PER_TOKEN`] token-sized vectors and the
+    /// attention matrices.
+    pub fn step_activations(&self) -> f64 {
+        let m = self.model();
+        let n = (m.num_patches() + 1) as f64;
+        let per_layer = n * (ACTIVATIONS_PER_TOKEN * m.dim as f64 + m.heads as f64 * n);
+        self.batch as f64 * m.depth as f64 * per_layer
+    }
+
+    /// Multiply-adds of the whole training run on the full training split
+    /// (an upper bound for `--quick`).
+    pub fn training_macs(&self) -> f64 {
+        let images = shared::digits::TRAIN_COUNT as f64;
+        self.epochs() as f64 * images * TRAIN_OVER_FORWARD * self.model().forward_macs()
     }
 }
 

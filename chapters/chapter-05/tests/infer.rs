@@ -220,6 +220,8 @@ fn bad_images_and_flags_are_one_line_errors() {
             "5",
         ],
         vec!["--epochs", "0"],
+        vec!["--epochs", "200"],
+        vec!["--dim", "1024", "--depth", "32"],
         vec!["--dim", "130", "--heads", "4"],
         vec!["--lr", "nan"],
         vec!["--bogus"],

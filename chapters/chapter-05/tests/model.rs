@@ -238,9 +238,59 @@ fn bad_model_shapes_are_errors() {
     let mut bad = ok.clone();
     bad.heads = 0;
     assert!(bad.validate().is_err());
-    let mut bad = ok;
+    let mut bad = ok.clone();
     bad.eta = f64::NAN;
     assert!(bad.validate().is_err());
+    // The forward cost from the definition, counted by hand for the digits
+    // model: 17 tokens of width 128, 4 heads of 32, 4 layers.
+    let layer =
+        17.0 * 128.0 * 128.0 * 2.0 + 2.0 * 4.0 * 17.0 * 17.0 * 32.0 + 2.0 * 17.0 * 128.0 * 128.0;
+    let want = 16.0 * 49.0 * 128.0 + 4.0 * layer + 128.0 * 10.0;
+    assert_eq!(ok.forward_macs(), want);
+}
+
+/// Runs that would take hours on a CPU, or more memory than the machine
+/// has, are refused up front naming the flags; the default run is not.
+#[test]
+fn oversized_runs_are_refused() {
+    use chapter_05::experiments::Config;
+    let ok = Config::default();
+    assert!(ok.validate().is_ok());
+    let long = Config {
+        epochs: 200,
+        ..Config::default()
+    };
+    let err = long.validate().unwrap_err().to_string();
+    assert!(err.contains("--epochs") && err.contains("cuda"), "{err}");
+    let wide = Config {
+        dim: 1024,
+        depth: 32,
+        epochs: 1,
+        ..Config::default()
+    };
+    assert!(wide.validate().is_err());
+    let big_batch = Config {
+        batch: 8000,
+        dim: 1024,
+        epochs: 1,
+        depth: 1,
+        ..Config::default()
+    };
+    assert!(
+        big_batch
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("--batch")
+    );
+    assert!(
+        Config {
+            epochs: 20,
+            ..Config::default()
+        }
+        .validate()
+        .is_ok()
+    );
 }
 
 /// The untrained demo: the compression gradient matches central finite
@@ -269,10 +319,10 @@ fn untrained_layers_compress_a_union_of_subspaces() {
             let fd = (compression(plus.view(), &bases, setup.eps_sq).unwrap()
                 - compression(minus.view(), &bases, setup.eps_sq).unwrap())
                 / (2.0 * h);
-            err = err.max((fd - grad[[i, j]]).abs());
+            err = shared::error::nan_max2(err, (fd - grad[[i, j]]).abs());
         }
     }
-    let scale = grad.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let scale = shared::error::nan_max(grad.iter().map(|v| v.abs()));
     assert!(
         scale > 1e-3 && err < 1e-6 * scale.max(1.0),
         "error {err}, scale {scale}"
