@@ -14,6 +14,8 @@ pub mod data;
 #[cfg(feature = "digits")]
 pub mod digits;
 pub mod error;
+#[cfg(feature = "image")]
+pub mod image;
 pub mod linalg;
 pub mod optim;
 pub mod params;

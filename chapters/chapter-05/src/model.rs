@@ -222,8 +222,9 @@ impl<B: Backend> Crate<B> {
     }
 }
 
-/// A `shape` tensor of values drawn by `draw` from `rng` (row-major).
-fn drawn<B: Backend, const D: usize>(
+/// A `shape` parameter of values drawn by `draw` (row-major); chapter 6's
+/// networks are initialized with it too.
+pub fn drawn<B: Backend, const D: usize>(
     shape: [usize; D],
     device: &B::Device,
     mut draw: impl FnMut() -> f32,
@@ -234,7 +235,7 @@ fn drawn<B: Backend, const D: usize>(
 
 /// PyTorch's `nn.Linear` initialization: weight and bias uniform in
 /// $\pm 1/\sqrt{\text{fan-in}}$ (Kaiming uniform with $a = \sqrt5$); weight stored `[in, out]`.
-fn linear<B: Backend>(
+pub fn linear<B: Backend>(
     d_in: usize,
     d_out: usize,
     bias: bool,

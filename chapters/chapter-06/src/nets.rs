@@ -1,0 +1,94 @@
+//! The two players: an encoder onto the unit sphere and a decoder back.
+//!
+//! Both are multilayer perceptrons: `Linear → LayerNorm → LeakyReLU(0.2)`
+//! per hidden layer, then a last `Linear`. The encoder's output is
+//! normalized to unit length (the features live on the sphere, as in
+//! MCR²); the decoder's goes through `tanh` (pixels in $[-1, 1]$). With no
+//! hidden layer and no bias they are the linear maps of the toy.
+
+use burn::module::Module;
+use burn::nn::{LayerNorm, LayerNormConfig, Linear};
+use burn::prelude::*;
+use burn::tensor::activation::{leaky_relu, tanh};
+
+use chapter_05::model::linear;
+use shared::rng::Rng;
+
+/// What the last layer's output goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Head {
+    /// Rows scaled to unit length (an encoder).
+    Sphere,
+    /// `tanh`, into $(-1, 1)$ (a decoder of images).
+    Tanh,
+    /// Nothing (a linear decoder).
+    Identity,
+}
+
+/// A multilayer perceptron with a [`Head`].
+#[derive(Module, Debug)]
+pub struct Mlp<B: Backend> {
+    /// The linear maps, `[in, out]` each.
+    pub layers: Vec<Linear<B>>,
+    /// One LayerNorm after each hidden linear map.
+    pub norms: Vec<LayerNorm<B>>,
+    /// 0: sphere, 1: tanh, 2: identity (a plain number, so it is not a parameter).
+    head: usize,
+}
+
+/// Slope of the LeakyReLU for negative inputs (as in DCGAN-style discriminators).
+pub const LEAKY_SLOPE: f64 = 0.2;
+
+impl<B: Backend> Mlp<B> {
+    /// A network with widths `widths[0] → … → widths[last]`, PyTorch's
+    /// `nn.Linear` initialization drawn from `rng`.
+    pub fn new(
+        widths: &[usize],
+        bias: bool,
+        head: Head,
+        device: &B::Device,
+        rng: &mut Rng,
+    ) -> Self {
+        let layers: Vec<Linear<B>> = widths
+            .windows(2)
+            .map(|w| linear(w[0], w[1], bias, device, rng))
+            .collect();
+        let hidden = widths.len().saturating_sub(2);
+        let norms = widths[1..1 + hidden]
+            .iter()
+            .map(|&n| LayerNormConfig::new(n).with_epsilon(1e-5).init(device))
+            .collect();
+        let head = match head {
+            Head::Sphere => 0,
+            Head::Tanh => 1,
+            Head::Identity => 2,
+        };
+        Mlp {
+            layers,
+            norms,
+            head,
+        }
+    }
+
+    /// `[batch, in]` → `[batch, out]`.
+    pub fn forward(&self, mut x: Tensor<B, 2>) -> Tensor<B, 2> {
+        let last = self.layers.len().saturating_sub(1);
+        for (i, layer) in self.layers.iter().enumerate() {
+            x = layer.forward(x);
+            if i < last {
+                x = leaky_relu(self.norms[i].forward(x), LEAKY_SLOPE);
+            }
+        }
+        match self.head {
+            0 => normalize_rows(x),
+            1 => tanh(x),
+            _ => x,
+        }
+    }
+}
+
+/// Each row scaled to unit length (rows of zeros stay zero).
+pub fn normalize_rows<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
+    let norms = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
+    x / norms
+}

@@ -1,0 +1,98 @@
+//! Playing the game: alternating steps of the two players.
+
+use burn::module::AutodiffModule;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::game::{Gammas, TermValues, terms};
+use crate::nets::Mlp;
+use shared::Result;
+
+/// The encoder $f$ and the decoder $g$.
+#[derive(Debug, Clone)]
+pub struct Players<B: AutodiffBackend> {
+    /// $f$: data → unit features.
+    pub encoder: Mlp<B>,
+    /// $g$: features → data.
+    pub decoder: Mlp<B>,
+}
+
+/// Adam with $\beta_1 = 0.5$, as the official code sets it for both players
+/// (the usual 0.9 makes adversarial games oscillate).
+pub fn adam() -> AdamConfig {
+    AdamConfig::new().with_beta_1(0.5).with_beta_2(0.999)
+}
+
+/// How the players move.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moves {
+    /// $\varepsilon^2$ of every coding rate.
+    pub eps_sq: f64,
+    /// Learning rate of both players.
+    pub lr: f64,
+    /// Encoder steps per round (the official `INNER_LOOP`).
+    pub encoder_steps: usize,
+    /// Decoder steps per round.
+    pub decoder_steps: usize,
+    /// Weights of the three terms.
+    pub gammas: Gammas,
+}
+
+impl<B: AutodiffBackend> Players<B> {
+    /// $g(f(x))$ without a graph (the encoder's view of the reconstructions is
+    /// a constant while it moves).
+    pub fn reconstruct(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        let (f, g) = (self.encoder.valid(), self.decoder.valid());
+        Tensor::from_inner(g.forward(f.forward(x.inner())))
+    }
+
+    /// $f(x)$ without a graph.
+    pub fn encode(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        Tensor::from_inner(self.encoder.valid().forward(x.inner()))
+    }
+}
+
+// ANCHOR: round
+/// One round of the game on the batch `x` (`[m, pixels]`) with `labels`:
+/// `encoder_steps` ascent steps of the encoder on $\mathcal T$ with $\hat X$
+/// held fixed, then one descent step of the decoder on $\mathcal T$ with $Z$
+/// held fixed (its gradient reaches it through $\hat Z = f(g(Z))$). Returns
+/// the players and the terms the decoder saw (after the encoder's move).
+///
+/// # Errors
+/// [`shared::Error::NumericalFailure`] if a term is not finite (the game diverged).
+pub fn round<B, OE, OD>(
+    mut players: Players<B>,
+    encoder_optim: &mut OE,
+    decoder_optim: &mut OD,
+    x: Tensor<B, 2>,
+    labels: &[usize],
+    moves: &Moves,
+) -> Result<(Players<B>, TermValues)>
+where
+    B: AutodiffBackend,
+    OE: Optimizer<Mlp<B>, B>,
+    OD: Optimizer<Mlp<B>, B>,
+{
+    for _ in 0..moves.encoder_steps.max(1) {
+        let x_hat = players.reconstruct(x.clone());
+        let f = &players.encoder;
+        let t = terms(f.forward(x.clone()), f.forward(x_hat), labels, moves.eps_sq)?;
+        let grads = GradientsParams::from_grads(t.total(&moves.gammas).neg().backward(), f);
+        players.encoder = encoder_optim.step(moves.lr, players.encoder, grads);
+    }
+    let z = players.encode(x);
+    let mut values = None;
+    for _ in 0..moves.decoder_steps.max(1) {
+        let z_hat = players.encoder.forward(players.decoder.forward(z.clone()));
+        let t = terms(z.clone(), z_hat, labels, moves.eps_sq)?;
+        let seen = t.values()?;
+        values.get_or_insert(seen);
+        let grads =
+            GradientsParams::from_grads(t.total(&moves.gammas).backward(), &players.decoder);
+        players.decoder = decoder_optim.step(moves.lr, players.decoder, grads);
+    }
+    Ok((players, values.unwrap_or_default()))
+}
+// ANCHOR_END: round
