@@ -1,0 +1,238 @@
+//! The game on the shipped digits: MLP players, no pixel loss anywhere.
+//!
+//! After training we judge the encoder the way the official CTRL code does,
+//! by nearest subspace on its features ([`chapter_04::evaluate::nearest_subspace`],
+//! which fits chapter 1's PCA per class), and the decoder by what it draws:
+//! reconstructions $g(f(x))$ of test digits, and digits decoded from random
+//! points of each class's feature subspace.
+
+use burn::module::AutodiffModule;
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+use ndarray::{Array2, Axis};
+use rand::seq::SliceRandom;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::game::TermValues;
+use crate::nets::{Head, Mlp};
+use crate::toy::{rows_to_tensor, tensor_to_rows};
+use crate::train::{Moves, Players, adam, round};
+use chapter_05::device::Job;
+use shared::digits::{PIXELS, Split};
+use shared::rng::Rng;
+use shared::{Error, Result};
+
+/// Widths of the encoder, pixels to features (the decoder mirrors it).
+pub const ENCODER: [usize; 4] = [PIXELS, 512, 256, FEATURES];
+/// Feature dimension $d$.
+pub const FEATURES: usize = 32;
+/// Principal directions per class for the nearest-subspace rule.
+pub const COMPONENTS: usize = 4;
+/// Test digits per class in the $|Z^\top\hat Z|$ heatmap.
+pub const HEATMAP_PER_CLASS: usize = 20;
+/// Test digits per class in the reconstruction grid.
+pub const SHOWN_PER_CLASS: usize = 2;
+/// Digits decoded from each class's subspace.
+pub const DECODED_PER_CLASS: usize = 8;
+/// Images per inference batch.
+const EVAL_BATCH: usize = 1000;
+
+/// What the digits run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigitsResults {
+    /// The terms every round.
+    pub trajectory: Vec<TermValues>,
+    /// Nearest-subspace accuracy of the encoder's test features.
+    pub accuracy: f64,
+    /// The same for the features of the reconstructions, $f(g(f(x)))$.
+    pub accuracy_hat: f64,
+    /// The terms on the whole test split after training.
+    pub test_terms: TermValues,
+    /// Mean squared pixel error of $g(f(x))$ on the test split (pixels in $[-1, 1]$).
+    pub pixel_mse: f64,
+    /// $|Z^\top \hat Z|$ for [`HEATMAP_PER_CLASS`] test digits of each class, sorted by class.
+    pub heatmap: Array2<f64>,
+    /// Test digits (pixels in $[-1, 1]$), [`SHOWN_PER_CLASS`] per class.
+    pub originals: Vec<Vec<f64>>,
+    /// Their reconstructions.
+    pub reconstructions: Vec<Vec<f64>>,
+    /// [`DECODED_PER_CLASS`] digits decoded from random points of each class's subspace, class by class.
+    pub decoded: Vec<Vec<f64>>,
+}
+
+/// The digits run as a [`Job`].
+#[derive(Debug)]
+pub struct DigitsRun<'a, P: FnMut(usize, &TermValues)> {
+    /// Training split.
+    pub train: &'a Split,
+    /// Test split.
+    pub test: &'a Split,
+    /// Rounds of the game.
+    pub rounds: usize,
+    /// Images per round.
+    pub batch: usize,
+    /// How the players move.
+    pub moves: Moves,
+    /// Initial weights.
+    pub init_rng: &'a mut Rng,
+    /// Batches, and the points decoded from the class subspaces.
+    pub rng: &'a mut Rng,
+    /// Called after every round.
+    pub progress: P,
+}
+
+/// The pixels of a split as rows in $[-1, 1]$ (the decoder's `tanh` range).
+pub fn pixel_rows(split: &Split) -> Array2<f64> {
+    split.images.t().mapv(|v| 2.0 * v - 1.0)
+}
+
+impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
+    type Output = DigitsResults;
+
+    fn run<B: AutodiffBackend>(mut self, device: B::Device) -> Result<DigitsResults> {
+        let train_rows = pixel_rows(self.train);
+        let x_train = rows_to_tensor::<B>(&train_rows, &device);
+        let decoder_widths: Vec<usize> = ENCODER.iter().rev().copied().collect();
+        let mut players = Players {
+            encoder: Mlp::new(&ENCODER, true, Head::Sphere, &device, self.init_rng),
+            decoder: Mlp::new(&decoder_widths, true, Head::Tanh, &device, self.init_rng),
+        };
+        let (mut opt_e, mut opt_d) = (adam().init(), adam().init());
+        let mut order: Vec<usize> = Vec::new();
+        let mut trajectory = Vec::with_capacity(self.rounds);
+        for r in 0..self.rounds {
+            if order.len() < self.batch {
+                order = (0..self.train.labels.len()).collect();
+                order.shuffle(self.rng);
+            }
+            let idx: Vec<usize> = order.split_off(order.len() - self.batch);
+            let labels: Vec<usize> = idx.iter().map(|&i| self.train.labels[i]).collect();
+            let x = x_train.clone().select(0, index_tensor::<B>(&idx, &device));
+            let (next, values) = round(players, &mut opt_e, &mut opt_d, x, &labels, &self.moves)?;
+            players = next;
+            (self.progress)(r, &values);
+            trajectory.push(values);
+        }
+        evaluate(&players, self.train, self.test, self.moves.eps_sq, self.rng, trajectory, &device)
+    }
+}
+
+fn index_tensor<B: Backend>(idx: &[usize], device: &B::Device) -> Tensor<B, 1, Int> {
+    let values: Vec<i64> = idx.iter().map(|&i| i as i64).collect();
+    Tensor::from_data(TensorData::new(values, [idx.len()]), device)
+}
+
+/// `net` applied to the rows of `x` in batches, on the host.
+fn apply<B: Backend>(net: &Mlp<B>, x: &Array2<f64>, device: &B::Device) -> Result<Array2<f64>> {
+    let mut parts = Vec::new();
+    for chunk in x.axis_chunks_iter(Axis(0), EVAL_BATCH) {
+        let out = net.forward(rows_to_tensor::<B>(&chunk.to_owned(), device));
+        parts.push(tensor_to_rows(out)?);
+    }
+    let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+    ndarray::concatenate(Axis(0), &views).map_err(|e| Error::shape("features", "rows", e.to_string()))
+}
+
+/// Everything measured after training.
+fn evaluate<B: AutodiffBackend>(
+    players: &Players<B>,
+    train: &Split,
+    test: &Split,
+    eps_sq: f64,
+    rng: &mut Rng,
+    trajectory: Vec<TermValues>,
+    device: &B::Device,
+) -> Result<DigitsResults> {
+    let (f, g) = (players.encoder.valid(), players.decoder.valid());
+    let inner = device;
+    let z_train = apply(&f, &pixel_rows(train), inner)?;
+    let x_test = pixel_rows(test);
+    let z_test = apply(&f, &x_test, inner)?;
+    let x_hat = apply(&g, &z_test, inner)?;
+    let z_hat = apply(&f, &x_hat, inner)?;
+    let accuracy_of = |z: &Array2<f64>| -> Result<f64> {
+        let predicted = chapter_04::evaluate::nearest_subspace(
+            z_train.t(),
+            &train.labels,
+            z.t(),
+            COMPONENTS,
+        )?;
+        Ok(chapter_04::evaluate::accuracy(&predicted, &test.labels))
+    };
+    let test_terms = crate::game::terms(
+        rows_to_tensor::<B::InnerBackend>(&z_test, inner),
+        rows_to_tensor::<B::InnerBackend>(&z_hat, inner),
+        &test.labels,
+        eps_sq,
+    )?
+    .values()?;
+    let pixel_mse = (&x_test - &x_hat).mapv(|v| v * v).mean().unwrap_or(f64::NAN);
+    let sorted = by_class(&test.labels, HEATMAP_PER_CLASS);
+    let heatmap = z_test
+        .select(Axis(0), &sorted)
+        .dot(&z_hat.select(Axis(0), &sorted).t())
+        .mapv(f64::abs);
+    let shown = by_class(&test.labels, SHOWN_PER_CLASS);
+    let rows = |m: &Array2<f64>| -> Vec<Vec<f64>> {
+        shown.iter().map(|&i| m.row(i).to_vec()).collect()
+    };
+    let decoded = decode_class_subspaces(&g, &z_train, &train.labels, rng, inner)?;
+    Ok(DigitsResults {
+        trajectory,
+        accuracy: accuracy_of(&z_test)?,
+        accuracy_hat: accuracy_of(&z_hat)?,
+        test_terms,
+        pixel_mse,
+        heatmap,
+        originals: rows(&x_test),
+        reconstructions: rows(&x_hat),
+        decoded,
+    })
+}
+
+/// The first `per_class` indices of each class 0–9, class by class.
+fn by_class(labels: &[usize], per_class: usize) -> Vec<usize> {
+    (0..10)
+        .flat_map(|j| {
+            labels
+                .iter()
+                .enumerate()
+                .filter(move |&(_, &l)| l == j)
+                .map(|(i, _)| i)
+                .take(per_class)
+        })
+        .collect()
+}
+
+/// For each class: the top [`COMPONENTS`] principal directions $U_j$ of its
+/// training features (chapter 1's PCA) and their variances; random points
+/// $z = U_j c / \|U_j c\|$ with $c \sim \mathcal N(0, \operatorname{diag}\lambda_j)$,
+/// decoded by $g$.
+fn decode_class_subspaces<B: Backend>(
+    g: &Mlp<B>,
+    z_train: &Array2<f64>,
+    labels: &[usize],
+    rng: &mut Rng,
+    device: &B::Device,
+) -> Result<Vec<Vec<f64>>> {
+    let mut points = Array2::zeros((10 * DECODED_PER_CLASS, z_train.ncols()));
+    for j in 0..10 {
+        let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == j).collect();
+        let zj = z_train.select(Axis(0), &idx);
+        let k = COMPONENTS.min(zj.ncols()).min(zj.nrows());
+        let (values, u) = chapter_01::top_eigenpairs(zj.t().dot(&zj).view(), k, j as u64)?;
+        for s in 0..DECODED_PER_CLASS {
+            let c: Vec<f64> = values
+                .iter()
+                .map(|&l| {
+                    let g: f64 = StandardNormal.sample(rng);
+                    (l / idx.len() as f64).max(0.0).sqrt() * g
+                })
+                .collect();
+            let z = u.dot(&ndarray::Array1::from(c));
+            let norm = z.dot(&z).sqrt().max(1e-12);
+            points.row_mut(j * DECODED_PER_CLASS + s).assign(&(z / norm));
+        }
+    }
+    Ok(apply(g, &points, device)?.rows().into_iter().map(|r| r.to_vec()).collect())
+}

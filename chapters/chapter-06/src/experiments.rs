@@ -1,0 +1,143 @@
+//! The chapter's experiments: they compute and return plain data; `report` renders it.
+
+use crate::digits::{DigitsResults, DigitsRun};
+use crate::game::OFFICIAL;
+use crate::toy::{SETUP, Toy, ToyResults};
+use crate::train::Moves;
+use chapter_05::device::{Device, on_device};
+use shared::digits::Digits;
+use shared::Result;
+
+shared::parameters! {
+    /// Settings of a run of the chapter (`cargo run --release -p chapter-06 -- --help`).
+    pub struct Config {
+        /// Rounds of the game on the digits (one encoder and one decoder step each).
+        rounds: usize = 300, range(1, 5000);
+        /// Training digits per round (drawn without replacement, reshuffled each pass).
+        batch: usize = 500, range(20, 4000);
+        /// Distortion eps^2 of every coding rate.
+        eps_sq: f64 = 0.5, range(1e-3, 100.0);
+        /// Learning rate of both players (Adam, betas 0.5 and 0.999).
+        lr: f64 = 1e-3, range(1e-6, 0.1);
+        /// Seed of the data, the initial weights and the batches.
+        seed: u64 = 0;
+        /// Where the tensors live: cpu (Burn's Flex) or cuda (needs --features cuda).
+        device: Device = Device::Cpu;
+        /// A fast smoke run: 1,000 training and 500 test digits, at most 20 rounds.
+        quick: bool = false;
+    }
+}
+
+shared::streams! {
+    /// The chapter's random streams.
+    pub enum Stream {
+        /// The linear toy's subspaces, points and maps.
+        Toy = 1,
+        /// The digits players' initial weights.
+        Init = 2,
+        /// Batches and the points decoded from class subspaces.
+        Batches = 3,
+    }
+}
+
+/// Training and test images in `--quick` mode (balanced).
+pub const QUICK_SIZES: (usize, usize) = (1000, 500);
+/// Rounds in `--quick` mode, at most.
+pub const QUICK_ROUNDS: usize = 20;
+
+impl Config {
+    /// Rounds actually played.
+    pub fn rounds(&self) -> usize {
+        if self.quick {
+            self.rounds.min(QUICK_ROUNDS)
+        } else {
+            self.rounds
+        }
+    }
+
+    /// How the digits players move: the official weights, one step each.
+    pub fn moves(&self) -> Moves {
+        Moves {
+            eps_sq: self.eps_sq,
+            lr: self.lr,
+            encoder_steps: 1,
+            decoder_steps: 1,
+            gammas: OFFICIAL,
+        }
+    }
+
+    /// Checks every flag.
+    ///
+    /// # Errors
+    /// [`shared::Error::OutOfRange`] naming the flag.
+    pub fn validate(&self) -> Result<()> {
+        self.check_ranges()
+    }
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The settings of the run.
+    pub config: Config,
+    /// The linear toy.
+    pub toy: ToyResults,
+    /// Training and test digits used.
+    pub sizes: (usize, usize),
+    /// The digits game.
+    pub digits: DigitsResults,
+}
+
+/// Runs the toy and the digits game.
+///
+/// # Errors
+/// Bad flags, a diverged game, or no usable device.
+pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
+    config.validate()?;
+    let toy = on_device(
+        config.device,
+        Toy {
+            setup: SETUP,
+            rng: &mut Stream::Toy.rng(config.seed),
+        },
+    )?;
+    let (train, test) = if config.quick {
+        (
+            digits.train.balanced_subset(QUICK_SIZES.0 / 10),
+            digits.test.balanced_subset(QUICK_SIZES.1 / 10),
+        )
+    } else {
+        (digits.train.clone(), digits.test.clone())
+    };
+    let rounds = config.rounds();
+    let bar = shared::cli::progress_bar(rounds as u64, "the CTRL game");
+    let results = on_device(
+        config.device,
+        DigitsRun {
+            train: &train,
+            test: &test,
+            rounds,
+            batch: config.batch.min(train.labels.len()),
+            moves: config.moves(),
+            init_rng: &mut Stream::Init.rng(config.seed),
+            rng: &mut Stream::Batches.rng(config.seed),
+            progress: |r, t| {
+                bar.set_message(format!(
+                    "round {}/{rounds}: dR(Z) {:.3}, dR(Zhat) {:.3}, consistency {:.3}",
+                    r + 1,
+                    t.expand,
+                    t.expand_hat,
+                    t.consistency
+                ));
+                bar.inc(1);
+            },
+        },
+    )?;
+    bar.finish_and_clear();
+    Ok(Results {
+        config: config.clone(),
+        toy,
+        sizes: (train.labels.len(), test.labels.len()),
+        digits: results,
+    })
+}
