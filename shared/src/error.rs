@@ -13,8 +13,8 @@ pub enum Error {
     /// A scalar argument is outside its allowed range.
     #[error("{name} must be {rule}, got {got}")]
     OutOfRange {
-        /// Name of the argument, e.g. `"k"`.
-        name: &'static str,
+        /// Name of the argument, e.g. `"k"` or `"--eps-sq"`.
+        name: std::borrow::Cow<'static, str>,
         /// The rule it must satisfy, e.g. `"finite and >= 0"`.
         rule: String,
         /// The value that was passed, formatted for the message.
@@ -115,9 +115,23 @@ impl Error {
     /// Shorthand for [`Error::OutOfRange`].
     pub fn out_of_range(name: &'static str, rule: impl Into<String>, got: impl ToString) -> Self {
         Error::OutOfRange {
-            name,
+            name: name.into(),
             rule: rule.into(),
             got: got.to_string(),
+        }
+    }
+
+    /// An [`Error::OutOfRange`] whose name is a field name behind `--`
+    /// (`--eps_sq`) renamed to the command-line flag (`--eps-sq`); other
+    /// errors unchanged.
+    pub fn as_flag(self) -> Self {
+        match self {
+            Error::OutOfRange { name, rule, got } if name.contains('_') => Error::OutOfRange {
+                name: name.replace('_', "-").into(),
+                rule,
+                got,
+            },
+            other => other,
         }
     }
 

@@ -73,7 +73,8 @@ macro_rules! parameters {
                         self.$field,
                         $lo,
                         $hi,
-                    )?;
+                    )
+                    .map_err($crate::Error::as_flag)?;
                 )?)*
                 Ok(())
             }

@@ -113,7 +113,15 @@ impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
             (self.progress)(r, &values);
             trajectory.push(values);
         }
-        evaluate(&players, self.train, self.test, self.moves.eps_sq, self.rng, trajectory, &device)
+        evaluate(
+            &players,
+            self.train,
+            self.test,
+            self.moves.eps_sq,
+            self.rng,
+            trajectory,
+            &device,
+        )
     }
 }
 
@@ -130,7 +138,8 @@ fn apply<B: Backend>(net: &Mlp<B>, x: &Array2<f64>, device: &B::Device) -> Resul
         parts.push(tensor_to_rows(out)?);
     }
     let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
-    ndarray::concatenate(Axis(0), &views).map_err(|e| Error::shape("features", "rows", e.to_string()))
+    ndarray::concatenate(Axis(0), &views)
+        .map_err(|e| Error::shape("features", "rows", e.to_string()))
 }
 
 /// Everything measured after training.
@@ -151,12 +160,8 @@ fn evaluate<B: AutodiffBackend>(
     let x_hat = apply(&g, &z_test, inner)?;
     let z_hat = apply(&f, &x_hat, inner)?;
     let accuracy_of = |z: &Array2<f64>| -> Result<f64> {
-        let predicted = chapter_04::evaluate::nearest_subspace(
-            z_train.t(),
-            &train.labels,
-            z.t(),
-            COMPONENTS,
-        )?;
+        let predicted =
+            chapter_04::evaluate::nearest_subspace(z_train.t(), &train.labels, z.t(), COMPONENTS)?;
         Ok(chapter_04::evaluate::accuracy(&predicted, &test.labels))
     };
     let test_terms = crate::game::terms(
@@ -166,16 +171,18 @@ fn evaluate<B: AutodiffBackend>(
         eps_sq,
     )?
     .values()?;
-    let pixel_mse = (&x_test - &x_hat).mapv(|v| v * v).mean().unwrap_or(f64::NAN);
+    let pixel_mse = (&x_test - &x_hat)
+        .mapv(|v| v * v)
+        .mean()
+        .unwrap_or(f64::NAN);
     let sorted = by_class(&test.labels, HEATMAP_PER_CLASS);
     let heatmap = z_test
         .select(Axis(0), &sorted)
         .dot(&z_hat.select(Axis(0), &sorted).t())
         .mapv(f64::abs);
     let shown = by_class(&test.labels, SHOWN_PER_CLASS);
-    let rows = |m: &Array2<f64>| -> Vec<Vec<f64>> {
-        shown.iter().map(|&i| m.row(i).to_vec()).collect()
-    };
+    let rows =
+        |m: &Array2<f64>| -> Vec<Vec<f64>> { shown.iter().map(|&i| m.row(i).to_vec()).collect() };
     let decoded = decode_class_subspaces(&g, &z_train, &train.labels, rng, inner)?;
     Ok(DigitsResults {
         trajectory,
@@ -231,8 +238,14 @@ fn decode_class_subspaces<B: Backend>(
                 .collect();
             let z = u.dot(&ndarray::Array1::from(c));
             let norm = z.dot(&z).sqrt().max(1e-12);
-            points.row_mut(j * DECODED_PER_CLASS + s).assign(&(z / norm));
+            points
+                .row_mut(j * DECODED_PER_CLASS + s)
+                .assign(&(z / norm));
         }
     }
-    Ok(apply(g, &points, device)?.rows().into_iter().map(|r| r.to_vec()).collect())
+    Ok(apply(g, &points, device)?
+        .rows()
+        .into_iter()
+        .map(|r| r.to_vec())
+        .collect())
 }

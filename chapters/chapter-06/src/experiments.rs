@@ -5,8 +5,8 @@ use crate::game::OFFICIAL;
 use crate::toy::{SETUP, Toy, ToyResults};
 use crate::train::Moves;
 use chapter_05::device::{Device, on_device};
-use shared::digits::Digits;
 use shared::Result;
+use shared::digits::Digits;
 
 shared::parameters! {
     /// Settings of a run of the chapter (`cargo run --release -p chapter-06 -- --help`).
@@ -80,8 +80,10 @@ impl Config {
 pub struct Results {
     /// The settings of the run.
     pub config: Config,
-    /// The linear toy.
+    /// The linear toy, the game the theorem covers ($\gamma_2 = 0$).
     pub toy: ToyResults,
+    /// The same toy with the official weights (1, 1, 1).
+    pub toy_official: ToyResults,
     /// Training and test digits used.
     pub sizes: (usize, usize),
     /// The digits game.
@@ -98,6 +100,15 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
         config.device,
         Toy {
             setup: SETUP,
+            rng: &mut Stream::Toy.rng(config.seed),
+        },
+    )?;
+    let mut official = SETUP;
+    official.moves.gammas = OFFICIAL;
+    let toy_official = on_device(
+        config.device,
+        Toy {
+            setup: official,
             rng: &mut Stream::Toy.rng(config.seed),
         },
     )?;
@@ -137,6 +148,7 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
     Ok(Results {
         config: config.clone(),
         toy,
+        toy_official,
         sizes: (train.labels.len(), test.labels.len()),
         digits: results,
     })

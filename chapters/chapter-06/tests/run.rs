@@ -1,0 +1,88 @@
+//! A short deterministic run pinned by its report, a diverging game stopped
+//! with an error, and one-line errors for bad flags.
+
+use burn::prelude::*;
+use chapter_05::device::Cpu;
+use chapter_06::Config;
+use chapter_06::experiments::run_all;
+use chapter_06::nets::{Head, Mlp};
+use chapter_06::toy::rows_to_tensor;
+use chapter_06::train::{Moves, Players, adam, round};
+use shared::seeded_rng;
+use shared::testing::{assert_one_line_error, run_binary};
+
+/// The quick run (the toy, then 20 rounds on 1,000 digits) is pinned by its
+/// report, rounded as the report rounds it; its terms move the way the game
+/// says: the encoder spreads the classes apart.
+#[test]
+fn quick_run_is_pinned() {
+    let digits = shared::digits::load_default().unwrap();
+    let config = Config {
+        quick: true,
+        ..Config::default()
+    };
+    let r = run_all(&config, &digits).unwrap();
+    let t = &r.digits.trajectory;
+    assert_eq!(t.len(), 20);
+    assert!(t[19].expand > 2.0 * t[0].expand, "{:?} {:?}", t[0], t[19]);
+    assert!(r.digits.accuracy > 0.3, "{}", r.digits.accuracy);
+    assert_eq!(r.digits.decoded.len(), 80);
+    let out = chapter_06::report::render(&r).unwrap();
+    assert_eq!(out.figures.len(), 5);
+    insta::assert_snapshot!("quick_report", out.report);
+}
+
+/// NaN in the data makes the round fail with a numerical error naming the
+/// cause, instead of training on NaN.
+#[test]
+fn a_diverging_game_is_an_error() {
+    let device = Default::default();
+    let mut rng = seeded_rng(1);
+    let mut x = shared::rng::gaussian_matrix(&mut rng, 20, 6);
+    x[[4, 2]] = f64::NAN;
+    let players = Players {
+        encoder: Mlp::<Cpu>::new(&[6, 4], true, Head::Sphere, &device, &mut rng),
+        decoder: Mlp::<Cpu>::new(&[4, 6], true, Head::Identity, &device, &mut rng),
+    };
+    let moves = Moves {
+        eps_sq: 0.5,
+        lr: 1e-3,
+        encoder_steps: 1,
+        decoder_steps: 1,
+        gammas: chapter_06::game::OFFICIAL,
+    };
+    let labels: Vec<usize> = (0..20).map(|i| i % 2).collect();
+    let err = round(
+        players,
+        &mut adam().init(),
+        &mut adam().init(),
+        rows_to_tensor::<Cpu>(&x, &device),
+        &labels,
+        &moves,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("NaN") && err.contains("learning rate"),
+        "{err}"
+    );
+    let _: Tensor<Cpu, 1> = Tensor::zeros([1], &device);
+}
+
+/// Bad flags: one line on stderr, exit code 2.
+#[test]
+fn bad_flags_are_one_line_errors() {
+    let exe = env!("CARGO_BIN_EXE_chapter-06");
+    for (args, mentions) in [
+        (vec!["--rounds", "0"], "--rounds"),
+        (vec!["--eps-sq", "nan"], "--eps-sq"),
+        (vec!["--batch", "5"], "--batch"),
+        (vec!["--bogus"], "--bogus"),
+    ] {
+        assert_one_line_error(&run_binary(exe, &args), mentions);
+    }
+    if !cfg!(feature = "cuda") {
+        let out = run_binary(exe, &["--quick", "--device", "cuda"]);
+        assert_one_line_error(&out, "--features cuda");
+    }
+}
