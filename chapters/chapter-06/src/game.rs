@@ -149,7 +149,7 @@ pub fn terms<B: Backend>(
     sets.extend(z_hat_j.iter().cloned());
     sets.extend(union_j);
     let rates = coding_rates(&sets, eps_sq)?;
-    let rate = |i: usize| rates.clone().slice([i..i + 1]);
+    let rate = |i: usize| rates.clone().narrow(0, i, 1);
     let share = |j: usize| rows[j].dims()[0] as f64 / m as f64;
     let mut expand = rate(0);
     let mut expand_hat = rate(1);
@@ -188,5 +188,5 @@ pub fn binary<B: Backend>(
     }
     let union = Tensor::cat(vec![z.clone(), z_hat.clone()], 0);
     let r = coding_rates(&[union, z, z_hat], eps_sq)?;
-    Ok(r.clone().slice([0..1]) - (r.clone().slice([1..2]) + r.slice([2..3])).mul_scalar(0.5))
+    Ok(r.clone().narrow(0, 0, 1) - (r.clone().narrow(0, 1, 1) + r.narrow(0, 2, 1)).mul_scalar(0.5))
 }
