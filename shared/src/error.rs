@@ -126,11 +126,15 @@ impl Error {
     /// errors unchanged.
     pub fn as_flag(self) -> Self {
         match self {
-            Error::OutOfRange { name, rule, got } if name.contains('_') => Error::OutOfRange {
-                name: name.replace('_', "-").into(),
-                rule,
-                got,
-            },
+            Error::OutOfRange { name, rule, got }
+                if name.starts_with("--") && name.contains('_') =>
+            {
+                Error::OutOfRange {
+                    name: name.replace('_', "-").into(),
+                    rule,
+                    got,
+                }
+            }
             other => other,
         }
     }

@@ -75,8 +75,10 @@ pub struct DigitsRun<'a, P: FnMut(usize, &TermValues)> {
     pub moves: Moves,
     /// Initial weights.
     pub init_rng: &'a mut Rng,
-    /// Batches, and the points decoded from the class subspaces.
+    /// The order of the batches.
     pub rng: &'a mut Rng,
+    /// The points decoded from the class subspaces.
+    pub decode_rng: &'a mut Rng,
     /// Called after every round.
     pub progress: P,
 }
@@ -90,12 +92,29 @@ impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
     type Output = DigitsResults;
 
     fn run<B: AutodiffBackend>(mut self, device: B::Device) -> Result<DigitsResults> {
+        let n = self.train.labels.len();
+        if self.batch == 0 || self.batch > n {
+            return Err(Error::out_of_range(
+                "batch",
+                format!("between 1 and the {n} training digits"),
+                self.batch,
+            ));
+        }
+        for (name, split) in [("training", self.train), ("test", self.test)] {
+            if split.labels.iter().any(|&l| l > 9) || split.class_counts().contains(&0) {
+                return Err(Error::shape(
+                    "digits",
+                    format!("every class 0-9 present in the {name} split, and no other label"),
+                    format!("class counts {:?}", split.class_counts()),
+                ));
+            }
+        }
         let train_rows = pixel_rows(self.train);
         let x_train = rows_to_tensor::<B>(&train_rows, &device);
         let decoder_widths: Vec<usize> = ENCODER.iter().rev().copied().collect();
         let mut players = Players {
-            encoder: Mlp::new(&ENCODER, true, Head::Sphere, &device, self.init_rng),
-            decoder: Mlp::new(&decoder_widths, true, Head::Tanh, &device, self.init_rng),
+            encoder: Mlp::new(&ENCODER, true, Head::Sphere, &device, self.init_rng)?,
+            decoder: Mlp::new(&decoder_widths, true, Head::Tanh, &device, self.init_rng)?,
         };
         let (mut opt_e, mut opt_d) = (adam().init(), adam().init());
         let mut order: Vec<usize> = Vec::new();
@@ -118,7 +137,7 @@ impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
             self.train,
             self.test,
             self.moves.eps_sq,
-            self.rng,
+            self.decode_rng,
             trajectory,
             &device,
         )
@@ -153,20 +172,19 @@ fn evaluate<B: AutodiffBackend>(
     device: &B::Device,
 ) -> Result<DigitsResults> {
     let (f, g) = (players.encoder.valid(), players.decoder.valid());
-    let inner = device;
-    let z_train = apply(&f, &pixel_rows(train), inner)?;
+    let z_train = apply(&f, &pixel_rows(train), device)?;
     let x_test = pixel_rows(test);
-    let z_test = apply(&f, &x_test, inner)?;
-    let x_hat = apply(&g, &z_test, inner)?;
-    let z_hat = apply(&f, &x_hat, inner)?;
+    let z_test = apply(&f, &x_test, device)?;
+    let x_hat = apply(&g, &z_test, device)?;
+    let z_hat = apply(&f, &x_hat, device)?;
     let accuracy_of = |z: &Array2<f64>| -> Result<f64> {
         let predicted =
             chapter_04::evaluate::nearest_subspace(z_train.t(), &train.labels, z.t(), COMPONENTS)?;
         Ok(chapter_04::evaluate::accuracy(&predicted, &test.labels))
     };
     let test_terms = crate::game::terms(
-        rows_to_tensor::<B::InnerBackend>(&z_test, inner),
-        rows_to_tensor::<B::InnerBackend>(&z_hat, inner),
+        rows_to_tensor::<B::InnerBackend>(&z_test, device),
+        rows_to_tensor::<B::InnerBackend>(&z_hat, device),
         &test.labels,
         eps_sq,
     )?
@@ -174,7 +192,7 @@ fn evaluate<B: AutodiffBackend>(
     let pixel_mse = (&x_test - &x_hat)
         .mapv(|v| v * v)
         .mean()
-        .unwrap_or(f64::NAN);
+        .ok_or_else(|| Error::shape("test split", "at least one digit", "none"))?;
     let sorted = by_class(&test.labels, HEATMAP_PER_CLASS);
     let heatmap = z_test
         .select(Axis(0), &sorted)
@@ -183,7 +201,7 @@ fn evaluate<B: AutodiffBackend>(
     let shown = by_class(&test.labels, SHOWN_PER_CLASS);
     let rows =
         |m: &Array2<f64>| -> Vec<Vec<f64>> { shown.iter().map(|&i| m.row(i).to_vec()).collect() };
-    let decoded = decode_class_subspaces(&g, &z_train, &train.labels, rng, inner)?;
+    let decoded = decode_class_subspaces(&g, &z_train, &train.labels, rng, device)?;
     Ok(DigitsResults {
         trajectory,
         accuracy: accuracy_of(&z_test)?,

@@ -35,8 +35,10 @@ shared::streams! {
         Toy = 1,
         /// The digits players' initial weights.
         Init = 2,
-        /// Batches and the points decoded from class subspaces.
+        /// The order of the batches.
         Batches = 3,
+        /// The points decoded from the class subspaces.
+        Decode = 4,
     }
 }
 
@@ -86,6 +88,8 @@ pub struct Results {
     pub toy_official: ToyResults,
     /// Training and test digits used.
     pub sizes: (usize, usize),
+    /// Digits per round (`--batch`, at most the training digits).
+    pub batch: usize,
     /// The digits game.
     pub digits: DigitsResults,
 }
@@ -121,6 +125,7 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
         (digits.train.clone(), digits.test.clone())
     };
     let rounds = config.rounds();
+    let batch = config.batch.min(train.labels.len());
     let bar = shared::cli::progress_bar(rounds as u64, "the CTRL game");
     let results = on_device(
         config.device,
@@ -128,10 +133,11 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
             train: &train,
             test: &test,
             rounds,
-            batch: config.batch.min(train.labels.len()),
+            batch,
             moves: config.moves(),
             init_rng: &mut Stream::Init.rng(config.seed),
             rng: &mut Stream::Batches.rng(config.seed),
+            decode_rng: &mut Stream::Decode.rng(config.seed),
             progress: |r, t| {
                 bar.set_message(format!(
                     "round {}/{rounds}: dR(Z) {:.3}, dR(Zhat) {:.3}, consistency {:.3}",
@@ -150,6 +156,7 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
         toy,
         toy_official,
         sizes: (train.labels.len(), test.labels.len()),
+        batch,
         digits: results,
     })
 }

@@ -6,9 +6,11 @@
 //! $$\mathcal T = \Delta R(Z) + \Delta R(\hat Z) + \sum_j \Delta R(Z_j, \hat Z_j),\qquad
 //!   \Delta R(Z_j, \hat Z_j) = R(Z_j \cup \hat Z_j) - \tfrac12\big(R(Z_j) + R(\hat Z_j)\big).$$
 //! The encoder maximizes it (spread the classes apart, and tell each class
-//! from its reconstruction); the decoder minimizes it, and the only term it
-//! can lower is the last: its reconstructions of class $j$ must be, as far as
-//! the encoder can tell, the same distribution as class $j$.
+//! from its reconstruction); the decoder minimizes it through $\hat Z$: it
+//! lowers the last term by making its reconstructions of class $j$, as far
+//! as the encoder can tell, the same distribution as class $j$, and (unless
+//! $\gamma_2 = 0$) the middle one by making the reconstructed classes less
+//! separable.
 
 use burn::prelude::*;
 
@@ -82,21 +84,14 @@ impl<B: Backend> Terms<B> {
     }
 }
 
-/// The rows of each class present in `labels`, as index tensors.
+/// The rows of each class present in `labels` (chapter 4's grouping: label
+/// values are names, so a large or sparse one costs nothing), as index tensors.
 fn class_rows<B: Backend>(labels: &[usize], device: &B::Device) -> Vec<Tensor<B, 1, Int>> {
-    let classes = labels.iter().max().map_or(0, |&k| k + 1);
-    (0..classes)
-        .map(|j| {
-            labels
-                .iter()
-                .enumerate()
-                .filter(|&(_, &l)| l == j)
-                .map(|(i, _)| i as i64)
-                .collect::<Vec<_>>()
-        })
-        .filter(|rows| !rows.is_empty())
-        .map(|rows| {
+    chapter_04::rate::class_indices(labels)
+        .into_iter()
+        .map(|(_, rows)| {
             let n = rows.len();
+            let rows: Vec<i64> = rows.into_iter().map(|i| i as i64).collect();
             Tensor::from_data(TensorData::new(rows, [n]), device)
         })
         .collect()
@@ -170,19 +165,21 @@ pub fn terms<B: Backend>(
 
 /// The label-free (binary) game's objective $\Delta R(Z, \hat Z) =
 /// R(Z \cup \hat Z) - \frac12(R(Z) + R(\hat Z))$: data and reconstructions
-/// as the two classes.
+/// as the two classes. The two sets must be the same size: the weights
+/// $\frac12$ are the union's mixture weights, which is what makes the value
+/// $\ge 0$ (concavity of $\log\det$).
 ///
 /// # Errors
-/// As [`terms`].
+/// Sets of different shapes, or as [`terms`].
 pub fn binary<B: Backend>(
     z: Tensor<B, 2>,
     z_hat: Tensor<B, 2>,
     eps_sq: f64,
 ) -> Result<Tensor<B, 1>> {
-    if z.dims()[1] != z_hat.dims()[1] {
+    if z.dims() != z_hat.dims() {
         return Err(Error::shape(
             "z, z_hat",
-            "feature sets of the same width",
+            "feature sets of the same shape",
             format!("{:?}, {:?}", z.dims(), z_hat.dims()),
         ));
     }

@@ -13,6 +13,7 @@ use burn::tensor::activation::{leaky_relu, tanh};
 
 use chapter_05::model::linear;
 use shared::rng::Rng;
+use shared::{Error, Result};
 
 /// What the last layer's output goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,13 +43,23 @@ pub const LEAKY_SLOPE: f64 = 0.2;
 impl<B: Backend> Mlp<B> {
     /// A network with widths `widths[0] → … → widths[last]`, PyTorch's
     /// `nn.Linear` initialization drawn from `rng`.
+    ///
+    /// # Errors
+    /// Fewer than two widths, or a zero width.
     pub fn new(
         widths: &[usize],
         bias: bool,
         head: Head,
         device: &B::Device,
         rng: &mut Rng,
-    ) -> Self {
+    ) -> Result<Self> {
+        if widths.len() < 2 || widths.contains(&0) {
+            return Err(Error::shape(
+                "widths",
+                "at least an input and an output width, none zero",
+                format!("{widths:?}"),
+            ));
+        }
         let layers: Vec<Linear<B>> = widths
             .windows(2)
             .map(|w| linear(w[0], w[1], bias, device, rng))
@@ -63,11 +74,11 @@ impl<B: Backend> Mlp<B> {
             Head::Tanh => 1,
             Head::Identity => 2,
         };
-        Mlp {
+        Ok(Mlp {
             layers,
             norms,
             head,
-        }
+        })
     }
 
     /// `[batch, in]` → `[batch, out]`.
@@ -87,8 +98,9 @@ impl<B: Backend> Mlp<B> {
     }
 }
 
-/// Each row scaled to unit length (rows of zeros stay zero).
+/// Each row scaled to unit length (a row of zeros stays zero, with a finite
+/// gradient: the squared norm is floored before the square root).
 pub fn normalize_rows<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
-    let norms = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
+    let norms = x.clone().powi_scalar(2).sum_dim(1).clamp_min(1e-24).sqrt();
     x / norms
 }

@@ -25,10 +25,18 @@ use shared::{Error, Result};
 /// One host round trip for the whole batch; the factorization is f64.
 ///
 /// # Errors
+/// [`Error::Shape`] if the matrices are not square or empty;
 /// [`Error::NumericalFailure`] if an entry is not finite or a matrix is not
 /// positive definite.
 pub fn log_det<B: Backend>(m: Tensor<B, 3>) -> Result<Tensor<B, 1>> {
-    let [k, d, _] = m.dims();
+    let [k, d, e] = m.dims();
+    if k == 0 || d == 0 || d != e {
+        return Err(Error::shape(
+            "log_det input",
+            "a non-empty batch of square matrices [k, d, d]",
+            format!("{:?}", m.dims()),
+        ));
+    }
     let device = m.device();
     let host = to_host(m.clone(), "log det")?;
     let (mut values, mut inverses_t) = (Vec::with_capacity(k), Vec::with_capacity(k * d * d));
@@ -37,7 +45,7 @@ pub fn log_det<B: Backend>(m: Tensor<B, 3>) -> Result<Tensor<B, 1>> {
         let a = Array2::from_shape_fn((d, d), |(r, c)| {
             0.5 * (f64::from(block[r * d + c]) + f64::from(block[c * d + r]))
         });
-        let (value, inverse) = log_det_and_inverse("I + alpha Z^T Z", a.view())?;
+        let (value, inverse) = log_det_and_inverse("a log_det matrix", a.view())?;
         values.push(value as f32);
         inverses_t.extend(inverse.t().iter().map(|&v| v as f32));
     }
@@ -64,7 +72,9 @@ pub fn to_host<B: Backend, const D: usize>(
     if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
         return Err(Error::NumericalFailure {
             algorithm: what,
-            detail: format!("an entry is {bad} (the run diverged: lower the learning rate)"),
+            detail: format!(
+                "an entry is {bad} (NaN in the data, or a diverged game: lower the learning rate)"
+            ),
         });
     }
     Ok(values)

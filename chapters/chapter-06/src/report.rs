@@ -82,6 +82,9 @@ fn digit_grid(title: &str, images: &[Vec<f64>], columns: usize) -> Result<String
 
 /// `TABLE_ROWS` evenly spaced rounds, the first and the last included.
 fn sampled(len: usize) -> Vec<usize> {
+    if len == 0 {
+        return Vec::new();
+    }
     let mut rows: Vec<usize> = (0..TABLE_ROWS)
         .map(|i| i * len.saturating_sub(1) / (TABLE_ROWS - 1).max(1))
         .collect();
@@ -111,7 +114,8 @@ fn write_toy(out: &mut String, r: &Results) {
         out,
         "{} classes, each a random {}-dimensional subspace of R^{} ({} points, noise {}); encoder\n\
          f(x) = Wx/|Wx| into R^{}, decoder g(z) = Vz; {} full-batch rounds of Adam (lr {}),\n\
-         eps^2 = {}, weights (gamma_1, gamma_2, gamma_3) = ({}, {}, {}): the game the theorem covers.\n",
+         eps^2 = {}, weights (gamma_1, gamma_2, gamma_3) = ({}, {}, {}), without the middle term as in\n\
+         the equilibrium analysis of the linear game.\n",
         s.classes,
         s.rank,
         s.ambient,
@@ -155,6 +159,7 @@ fn write_toy(out: &mut String, r: &Results) {
         "|x - g(f(x))| / |x| (not optimized)",
         &fixed(t.reconstruction_error, 3),
     ]);
+    m.row(["|g(f(x))| / |x| (f cannot see it)", &fixed(t.scale, 3)]);
     let _ = writeln!(out, "{m}");
     let _ = writeln!(
         out,
@@ -198,7 +203,7 @@ fn write_digits(out: &mut String, r: &Results) {
         r.sizes.1,
         hidden.join(" -> "),
         d.trajectory.len(),
-        c.batch,
+        r.batch,
         c.lr,
         c.eps_sq,
     );

@@ -2,12 +2,14 @@
 //!
 //! Data from $k$ random $r$-dimensional subspaces of $\mathbb R^D$ (plus a
 //! little noise), a linear encoder $f(x) = Wx/\|Wx\|$ into $\mathbb R^d$ and a
-//! linear decoder $g(z) = Vz$. The theory (Pai et al. 2022, textbook Ch. 5
-//! §5.2) says the game's equilibria put the classes on orthogonal subspaces,
-//! isotropic within each, where $\Delta R(Z)$ takes the value of
+//! linear decoder $g(z) = Vz$. For a linear version of this game played
+//! sequentially (Pai, Psenka, Chiu, Wu, Dobriban and Ma, 2022; textbook Ch. 5
+//! §5.2), the equilibria put the classes on orthogonal subspaces; spread
+//! evenly within each, they would reach the value of
 //! [`orthogonal_isotropic`], and make each class consistent with its
 //! reconstruction, $\Delta R(Z_j, \hat Z_j) = 0$, which is only a statement
-//! about distributions: nothing asks $g(f(x))$ to equal $x$.
+//! about second moments of features: nothing asks $g(f(x))$ to equal $x$,
+//! and $f$'s normalization hides the scale of $g(f(x))$ altogether.
 
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
@@ -103,6 +105,8 @@ pub struct ToyResults {
     pub decoded_in_class: f64,
     /// Mean $\|x - g(f(x))\| / \|x\|$: not optimized, reported to show it.
     pub reconstruction_error: f64,
+    /// Mean $\|g(f(x))\| / \|x\|$: the game cannot see scale ($f$ normalizes).
+    pub scale: f64,
 }
 
 /// The toy as a [`Job`] (it runs on either backend).
@@ -119,6 +123,10 @@ impl Job for Toy<'_> {
 
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Result<ToyResults> {
         let s = self.setup;
+        let target = orthogonal_isotropic(s.features, s.classes, s.rank, s.moves.eps_sq)?;
+        if s.classes < 2 {
+            return Err(Error::out_of_range("classes", "at least 2", s.classes));
+        }
         let data = UnionOfSubspaces::sample(
             self.rng,
             s.ambient,
@@ -135,14 +143,14 @@ impl Job for Toy<'_> {
                 Head::Sphere,
                 &device,
                 self.rng,
-            ),
+            )?,
             decoder: Mlp::new(
                 &[s.features, s.ambient],
                 false,
                 Head::Identity,
                 &device,
                 self.rng,
-            ),
+            )?,
         };
         let (mut opt_e, mut opt_d) = (adam().init(), adam().init());
         let mut trajectory = Vec::with_capacity(s.rounds);
@@ -163,23 +171,33 @@ impl Job for Toy<'_> {
         let (same_class, cross_class) = class_overlaps(&z, &data.labels);
         let (residual_own, residual_other, decoded_in_class) =
             subspace_residuals(&x_hat, &data.labels, &data.bases);
+        let n = x_rows.nrows() as f64;
+        let norm = |v: ndarray::ArrayView1<f64>| v.dot(&v).sqrt();
         let reconstruction_error = (&x_rows - &x_hat)
             .rows()
             .into_iter()
             .zip(x_rows.rows())
-            .map(|(e, x)| e.dot(&e).sqrt() / x.dot(&x).sqrt())
+            .map(|(e, x)| norm(e) / norm(x))
             .sum::<f64>()
-            / x_rows.nrows() as f64;
+            / n;
+        let scale = x_hat
+            .rows()
+            .into_iter()
+            .zip(x_rows.rows())
+            .map(|(h, x)| norm(h) / norm(x))
+            .sum::<f64>()
+            / n;
         Ok(ToyResults {
             setup: s,
             trajectory,
-            target: orthogonal_isotropic(s.features, s.classes, s.rank, s.moves.eps_sq)?,
+            target,
             cross_class,
             same_class,
             residual_own,
             residual_other,
             decoded_in_class,
             reconstruction_error,
+            scale,
         })
     }
 }

@@ -40,8 +40,9 @@ pub struct Moves {
 }
 
 impl<B: AutodiffBackend> Players<B> {
-    /// $g(f(x))$ without a graph (the encoder's view of the reconstructions is
-    /// a constant while it moves).
+    /// $g(f(x))$ without a graph: while the encoder moves, the
+    /// reconstructions $\hat X$ are data to it (their features $f(\hat X)$ still
+    /// move with it).
     pub fn reconstruct(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
         let (f, g) = (self.encoder.valid(), self.decoder.valid());
         Tensor::from_inner(g.forward(f.forward(x.inner())))
@@ -56,11 +57,13 @@ impl<B: AutodiffBackend> Players<B> {
 // ANCHOR: round
 /// One round of the game on the batch `x` (`[m, pixels]`) with `labels`:
 /// `encoder_steps` ascent steps of the encoder on $\mathcal T$ with $\hat X$
-/// held fixed, then one descent step of the decoder on $\mathcal T$ with $Z$
-/// held fixed (its gradient reaches it through $\hat Z = f(g(Z))$). Returns
-/// the players and the terms the decoder saw (after the encoder's move).
+/// held fixed, then `decoder_steps` descent steps of the decoder on
+/// $\mathcal T$ with $Z$ held fixed (its gradient reaches it through
+/// $\hat Z = f(g(Z))$). Returns the players and the terms the decoder's
+/// first step saw (after the encoder's moves).
 ///
 /// # Errors
+/// [`shared::Error::OutOfRange`] for zero steps;
 /// [`shared::Error::NumericalFailure`] if a term is not finite (the game diverged).
 pub fn round<B, OE, OD>(
     mut players: Players<B>,
@@ -75,7 +78,15 @@ where
     OE: Optimizer<Mlp<B>, B>,
     OD: Optimizer<Mlp<B>, B>,
 {
-    for _ in 0..moves.encoder_steps.max(1) {
+    for (name, steps) in [
+        ("encoder_steps", moves.encoder_steps),
+        ("decoder_steps", moves.decoder_steps),
+    ] {
+        if steps == 0 {
+            return Err(shared::Error::out_of_range(name, "at least 1", 0));
+        }
+    }
+    for _ in 0..moves.encoder_steps {
         let x_hat = players.reconstruct(x.clone());
         let f = &players.encoder;
         let t = terms(f.forward(x.clone()), f.forward(x_hat), labels, moves.eps_sq)?;
@@ -83,16 +94,18 @@ where
         players.encoder = encoder_optim.step(moves.lr, players.encoder, grads);
     }
     let z = players.encode(x);
-    let mut values = None;
-    for _ in 0..moves.decoder_steps.max(1) {
+    let mut first = TermValues::default();
+    for step in 0..moves.decoder_steps {
         let z_hat = players.encoder.forward(players.decoder.forward(z.clone()));
         let t = terms(z.clone(), z_hat, labels, moves.eps_sq)?;
         let seen = t.values()?;
-        values.get_or_insert(seen);
+        if step == 0 {
+            first = seen;
+        }
         let grads =
             GradientsParams::from_grads(t.total(&moves.gammas).backward(), &players.decoder);
         players.decoder = decoder_optim.step(moves.lr, players.decoder, grads);
     }
-    Ok((players, values.unwrap_or_default()))
+    Ok((players, first))
 }
 // ANCHOR_END: round

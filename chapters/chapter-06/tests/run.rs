@@ -1,7 +1,6 @@
 //! A short deterministic run pinned by its report, a diverging game stopped
 //! with an error, and one-line errors for bad flags.
 
-use burn::prelude::*;
 use chapter_05::device::Cpu;
 use chapter_06::Config;
 use chapter_06::experiments::run_all;
@@ -32,17 +31,17 @@ fn quick_run_is_pinned() {
     insta::assert_snapshot!("quick_report", out.report);
 }
 
-/// NaN in the data makes the round fail with a numerical error naming the
-/// cause, instead of training on NaN.
+/// NaN in the data (what a diverged player produces) makes the round fail
+/// with a numerical error naming the cause, instead of training on NaN.
 #[test]
-fn a_diverging_game_is_an_error() {
+fn non_finite_features_stop_the_game() {
     let device = Default::default();
     let mut rng = seeded_rng(1);
     let mut x = shared::rng::gaussian_matrix(&mut rng, 20, 6);
     x[[4, 2]] = f64::NAN;
     let players = Players {
-        encoder: Mlp::<Cpu>::new(&[6, 4], true, Head::Sphere, &device, &mut rng),
-        decoder: Mlp::<Cpu>::new(&[4, 6], true, Head::Identity, &device, &mut rng),
+        encoder: Mlp::<Cpu>::new(&[6, 4], true, Head::Sphere, &device, &mut rng).unwrap(),
+        decoder: Mlp::<Cpu>::new(&[4, 6], true, Head::Identity, &device, &mut rng).unwrap(),
     };
     let moves = Moves {
         eps_sq: 0.5,
@@ -66,7 +65,26 @@ fn a_diverging_game_is_an_error() {
         err.contains("NaN") && err.contains("learning rate"),
         "{err}"
     );
-    let _: Tensor<Cpu, 1> = Tensor::zeros([1], &device);
+    // Zero steps are refused, not silently turned into one.
+    let players = Players {
+        encoder: Mlp::<Cpu>::new(&[6, 4], true, Head::Sphere, &device, &mut rng).unwrap(),
+        decoder: Mlp::<Cpu>::new(&[4, 6], true, Head::Identity, &device, &mut rng).unwrap(),
+    };
+    let x = shared::rng::gaussian_matrix(&mut rng, 20, 6);
+    let none = Moves {
+        decoder_steps: 0,
+        ..moves
+    };
+    let r = round(
+        players,
+        &mut adam().init(),
+        &mut adam().init(),
+        rows_to_tensor::<Cpu>(&x, &device),
+        &labels,
+        &none,
+    );
+    assert!(r.is_err());
+    assert!(Mlp::<Cpu>::new(&[6], true, Head::Sphere, &device, &mut rng).is_err());
 }
 
 /// Bad flags: one line on stderr, exit code 2.
