@@ -13,10 +13,15 @@ use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::checkpoint::{self as ckpt, Checkpoints, Settings, State};
 use crate::game::TermValues;
 use crate::nets::{Head, Mlp};
 use crate::toy::{rows_to_tensor, tensor_to_rows};
 use crate::train::{Moves, Players, adam, round};
+use chapter_05::checkpoint::{
+    load_module, load_optimizer, read_json, restore_word_pos, save_module, save_optimizer,
+    write_json,
+};
 use chapter_05::device::Job;
 use shared::digits::{PIXELS, Split};
 use shared::rng::Rng;
@@ -81,6 +86,10 @@ pub struct DigitsRun<'a, P: FnMut(usize, &TermValues)> {
     pub decode_rng: &'a mut Rng,
     /// Called after every round.
     pub progress: P,
+    /// Where to save checkpoints and which one to resume.
+    pub checkpoints: &'a Checkpoints,
+    /// The settings a checkpoint records (and a resumed run must match).
+    pub settings: Settings,
 }
 
 /// The pixels of a split as rows in $[-1, 1]$ (the decoder's `tanh` range).
@@ -119,7 +128,18 @@ impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
         let (mut opt_e, mut opt_d) = (adam().init(), adam().init());
         let mut order: Vec<usize> = Vec::new();
         let mut trajectory = Vec::with_capacity(self.rounds);
-        for r in 0..self.rounds {
+        if let Some(dir) = &self.checkpoints.resume {
+            let state: State = read_json(dir, "state")?;
+            ckpt::ensure_same_run(dir, &state.settings, &self.settings)?;
+            players.encoder = load_module(dir, "encoder", players.encoder, &device)?;
+            players.decoder = load_module(dir, "decoder", players.decoder, &device)?;
+            opt_e = load_optimizer::<B, _, _>(dir, "encoder_optimizer", opt_e, &device)?;
+            opt_d = load_optimizer::<B, _, _>(dir, "decoder_optimizer", opt_d, &device)?;
+            *self.rng = restore_word_pos(dir, &state.rng_word_pos, self.rng.clone())?;
+            (trajectory, order) = (state.trajectory, state.order);
+        }
+        let mut last_good = None;
+        for r in trajectory.len()..self.rounds {
             if order.len() < self.batch {
                 order = (0..self.train.labels.len()).collect();
                 order.shuffle(self.rng);
@@ -127,10 +147,29 @@ impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
             let idx: Vec<usize> = order.split_off(order.len() - self.batch);
             let labels: Vec<usize> = idx.iter().map(|&i| self.train.labels[i]).collect();
             let x = x_train.clone().select(0, index_tensor::<B>(&idx, &device));
-            let (next, values) = round(players, &mut opt_e, &mut opt_d, x, &labels, &self.moves)?;
+            let (next, values) = round(players, &mut opt_e, &mut opt_d, x, &labels, &self.moves)
+                .map_err(|e| ckpt::with_last_good(e, last_good.as_deref()))?;
             players = next;
             (self.progress)(r, &values);
             trajectory.push(values);
+            if let Some(dir) = &self.checkpoints.save
+                && self.checkpoints.due(r + 1, self.rounds)
+            {
+                let dir = ckpt::round_dir(dir, r + 1);
+                save_module(&dir, "encoder", &players.encoder)?;
+                save_module(&dir, "decoder", &players.decoder)?;
+                save_optimizer::<B, _, _>(&dir, "encoder_optimizer", &opt_e)?;
+                save_optimizer::<B, _, _>(&dir, "decoder_optimizer", &opt_d)?;
+                let state = State {
+                    settings: self.settings.clone(),
+                    rounds_done: r + 1,
+                    trajectory: trajectory.clone(),
+                    order: order.clone(),
+                    rng_word_pos: self.rng.get_word_pos().to_string(),
+                };
+                write_json(&dir, "state", &state)?;
+                last_good = Some(dir);
+            }
         }
         evaluate(
             &players,

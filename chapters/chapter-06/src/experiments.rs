@@ -1,5 +1,6 @@
 //! The chapter's experiments: they compute and return plain data; `report` renders it.
 
+use crate::checkpoint::{Checkpoints, Settings, State};
 use crate::digits::{DigitsResults, DigitsRun};
 use crate::game::OFFICIAL;
 use crate::toy::{SETUP, Toy, ToyResults};
@@ -46,6 +47,8 @@ shared::streams! {
 pub const QUICK_SIZES: (usize, usize) = (1000, 500);
 /// Rounds in `--quick` mode, at most.
 pub const QUICK_ROUNDS: usize = 20;
+/// Rounds of the linear toy in `--quick` mode.
+pub const QUICK_TOY_ROUNDS: usize = 300;
 
 impl Config {
     /// Rounds actually played.
@@ -99,23 +102,20 @@ pub struct Results {
 /// # Errors
 /// Bad flags, a diverged game, or no usable device.
 pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
+    run_all_with(config, &Checkpoints::default(), digits)
+}
+
+/// [`run_all`], saving or resuming the digits game as `checkpoints` says.
+///
+/// # Errors
+/// As [`run_all`]; a checkpoint that cannot be written or read, or that
+/// another run wrote.
+pub fn run_all_with(
+    config: &Config,
+    checkpoints: &Checkpoints,
+    digits: &Digits,
+) -> Result<Results> {
     config.validate()?;
-    let toy = on_device(
-        config.device,
-        Toy {
-            setup: SETUP,
-            rng: &mut Stream::Toy.rng(config.seed),
-        },
-    )?;
-    let mut official = SETUP;
-    official.moves.gammas = OFFICIAL;
-    let toy_official = on_device(
-        config.device,
-        Toy {
-            setup: official,
-            rng: &mut Stream::Toy.rng(config.seed),
-        },
-    )?;
     let (train, test) = if config.quick {
         (
             digits.train.balanced_subset(QUICK_SIZES.0 / 10),
@@ -126,6 +126,40 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
     };
     let rounds = config.rounds();
     let batch = config.batch.min(train.labels.len());
+    let settings = Settings {
+        rounds,
+        batch,
+        eps_sq: config.eps_sq,
+        lr: config.lr,
+        seed: config.seed,
+        train_len: train.labels.len(),
+        device: config.device.to_string(),
+    };
+    if let Some(dir) = &checkpoints.resume {
+        // Refuse another run's checkpoint before playing anything.
+        let saved: State = chapter_05::checkpoint::read_json(dir, "state")?;
+        crate::checkpoint::ensure_same_run(dir, &saved.settings, &settings)?;
+    }
+    let mut setup = SETUP;
+    if config.quick {
+        setup.rounds = QUICK_TOY_ROUNDS;
+    }
+    let toy = on_device(
+        config.device,
+        Toy {
+            setup,
+            rng: &mut Stream::Toy.rng(config.seed),
+        },
+    )?;
+    let mut official = setup;
+    official.moves.gammas = OFFICIAL;
+    let toy_official = on_device(
+        config.device,
+        Toy {
+            setup: official,
+            rng: &mut Stream::Toy.rng(config.seed),
+        },
+    )?;
     let bar = shared::cli::progress_bar(rounds as u64, "the CTRL game");
     let results = on_device(
         config.device,
@@ -138,6 +172,8 @@ pub fn run_all(config: &Config, digits: &Digits) -> Result<Results> {
             init_rng: &mut Stream::Init.rng(config.seed),
             rng: &mut Stream::Batches.rng(config.seed),
             decode_rng: &mut Stream::Decode.rng(config.seed),
+            checkpoints,
+            settings,
             progress: |r, t| {
                 bar.set_message(format!(
                     "round {}/{rounds}: dR(Z) {:.3}, dR(Zhat) {:.3}, consistency {:.3}",

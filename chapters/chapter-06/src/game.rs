@@ -29,7 +29,7 @@ pub struct Terms<B: Backend> {
 }
 
 /// [`Terms`] on the host.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TermValues {
     /// $\Delta R(Z)$.
     pub expand: f64,

@@ -8,6 +8,7 @@
 //! - [`toy`]: the linear game on a union of subspaces.
 //! - [`digits`]: the game on the shipped digits, and what it learned.
 
+pub mod checkpoint;
 pub mod digits;
 pub mod experiments;
 pub mod game;
@@ -17,7 +18,7 @@ pub mod report;
 pub mod toy;
 pub mod train;
 
-pub use experiments::{Config, Results, run_all};
+pub use experiments::{Config, Results, run_all, run_all_with};
 pub use shared::{Error, Output};
 
 /// Loads the shipped digits, runs the chapter for `config` and renders its
