@@ -79,7 +79,8 @@ pub fn round_dir(dir: &Path, round: usize) -> PathBuf {
 impl Checkpoints {
     /// Whether a checkpoint is due after `round` (1-based) of `rounds`.
     pub fn due(&self, round: usize, rounds: usize) -> bool {
-        self.save.is_some() && (round as u64 % self.save_every.max(1) == 0 || round == rounds)
+        self.save.is_some()
+            && ((round as u64).is_multiple_of(self.save_every.max(1)) || round == rounds)
     }
 }
 
