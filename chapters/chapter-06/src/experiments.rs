@@ -43,6 +43,12 @@ shared::streams! {
     }
 }
 
+/// Most digits a CPU run may push through the game (rounds × batch): ten
+/// times the default run, about ten minutes on two cores.
+pub const CPU_DIGIT_ROUNDS: f64 = 1.5e6;
+/// The same limit on a GPU.
+pub const CUDA_DIGIT_ROUNDS: f64 = 1.5e8;
+
 /// Training and test images in `--quick` mode (balanced).
 pub const QUICK_SIZES: (usize, usize) = (1000, 500);
 /// Rounds in `--quick` mode, at most.
@@ -76,7 +82,13 @@ impl Config {
     /// # Errors
     /// [`shared::Error::OutOfRange`] naming the flag.
     pub fn validate(&self) -> Result<()> {
-        self.check_ranges()
+        self.check_ranges()?;
+        let (limit, flags) = match self.device {
+            Device::Cpu => (CPU_DIGIT_ROUNDS, "--rounds, --batch (or use --device cuda)"),
+            Device::Cuda => (CUDA_DIGIT_ROUNDS, "--rounds, --batch"),
+        };
+        let need = self.rounds() as f64 * self.batch as f64;
+        shared::cli::ensure_budget("digit-rounds (rounds x batch)", need, limit, flags)
     }
 }
 

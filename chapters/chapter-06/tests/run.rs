@@ -72,6 +72,8 @@ fn bad_flags_are_one_line_errors() {
         (vec!["--eps-sq", "nan"], "--eps-sq"),
         (vec!["--batch", "5"], "--batch"),
         (vec!["--bogus"], "--bogus"),
+        (vec!["--rounds", "5000"], "--rounds"),
+        (vec!["--batch", "4000", "--rounds", "1000"], "--batch"),
     ] {
         assert_one_line_error(&run_binary(exe, &args), mentions);
     }
