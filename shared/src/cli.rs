@@ -60,20 +60,33 @@ pub fn chapter_main_with<C: clap::Args>(
     about: &'static str,
     run: impl FnOnce(&C) -> Result<Output>,
 ) -> ExitCode {
-    use clap::{CommandFactory, FromArgMatches};
-    let command = ChapterArgs::<C>::command()
+    match parse::<ChapterArgs<C>>(name, version, about) {
+        Ok(args) => run_main(|| run_and_emit(&args.common, name, || run(&args.config))),
+        Err(code) => code,
+    }
+}
+
+/// Parses the command line into `P` for the binary `name` (with its
+/// `version` and `about` text); on bad input prints the one-line error
+/// ([`parse_error_exit`]) and returns the exit code instead.
+///
+/// # Errors
+/// The exit code to return from `main`: 0 after `--help` or `--version`, 2 on bad input.
+pub fn parse<P: clap::Parser>(
+    name: &'static str,
+    version: &'static str,
+    about: &'static str,
+) -> std::result::Result<P, ExitCode> {
+    let command = P::command()
         .name(name)
         .bin_name(name)
         .version(version)
         .about(about)
         .long_about(None);
-    let parsed = command
+    command
         .try_get_matches()
-        .and_then(|matches| ChapterArgs::<C>::from_arg_matches(&matches));
-    match parsed {
-        Ok(args) => run_main(|| run_and_emit(&args.common, name, || run(&args.config))),
-        Err(e) => parse_error_exit(&e),
-    }
+        .and_then(|matches| P::from_arg_matches(&matches))
+        .map_err(|e| parse_error_exit(&e))
 }
 
 impl CommonArgs {

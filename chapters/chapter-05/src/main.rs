@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use chapter_05::Config;
 use chapter_05::experiments::Checkpoints;
 use chapter_05::infer::{InferArgs, infer};
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use shared::CommonArgs;
 
 /// Burn allocates a tensor per op; mimalloc keeps freed blocks for reuse where
@@ -36,17 +36,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let command = Cli::command()
-        .name(env!("CARGO_PKG_NAME"))
-        .bin_name(env!("CARGO_PKG_NAME"))
-        .version(env!("CARGO_PKG_VERSION"))
-        .about(env!("CARGO_PKG_DESCRIPTION"));
-    let cli = match command
-        .try_get_matches()
-        .and_then(|m| Cli::from_arg_matches(&m))
-    {
+    let cli: Cli = match shared::cli::parse(
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_DESCRIPTION"),
+    ) {
         Ok(cli) => cli,
-        Err(e) => return shared::cli::parse_error_exit(&e),
+        Err(code) => return code,
     };
     match cli.command {
         Some(Command::Infer(args)) => shared::run_main(|| {
