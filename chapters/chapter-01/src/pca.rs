@@ -161,6 +161,7 @@ pub fn pca(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Pca> {
 // ANCHOR_END: pca
 
 impl Pca {
+    // ANCHOR: codes
     /// Codes $z = U^\top (x - \mu)$ (`k × N`) of data `x` (`D × N`).
     ///
     /// # Errors
@@ -168,10 +169,12 @@ impl Pca {
     /// disagree (they are public): `mean` of length `D`, `components` `D × k`.
     pub fn encode(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check("x", x)?;
+        // BEGIN SOLUTION 1.3: PCA codes and points
         Ok(self
             .components
             .t()
             .dot(&(&x - &self.mean.view().insert_axis(Axis(1)))))
+        // END SOLUTION
     }
 
     /// Points $\mu + U z$ (`D × N`) for codes `z` (`k × N`).
@@ -183,8 +186,11 @@ impl Pca {
         let k = self.components.ncols();
         ensure_rows("z", z.nrows(), k)?;
         ensure_finite("z", z.iter())?;
+        // BEGIN SOLUTION 1.3: PCA codes and points
         Ok(self.components.dot(&z) + self.mean.view().insert_axis(Axis(1)))
+        // END SOLUTION
     }
+    // ANCHOR_END: codes
 
     // ANCHOR: denoise
     /// PCA as denoising: the closest point of the learned affine subspace,

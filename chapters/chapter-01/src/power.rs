@@ -86,6 +86,7 @@ impl<O: SymmetricOperator + ?Sized> Iterator for PowerSteps<'_, O> {
     type Item = PowerStep;
 
     fn next(&mut self) -> Option<PowerStep> {
+        // BEGIN SOLUTION 1.2: one step of power iteration
         let mv = self.op.apply(self.current.view());
         let rayleigh = self.current.dot(&mv);
         let norm = norm2(mv.iter());
@@ -100,10 +101,12 @@ impl<O: SymmetricOperator + ?Sized> Iterator for PowerSteps<'_, O> {
             rayleigh,
             change,
         })
+        // END SOLUTION
     }
 }
 // ANCHOR_END: power_step
 
+// ANCHOR: sine_between
 /// $\sin$ of the angle between the lines spanned by unit vectors `u` and `v`,
 /// computed as $\|v - (u^\top v) u\|$ (accurate for tiny angles, unlike
 /// $\sqrt{1 - (u^\top v)^2}$), and blind to sign flips. NaN if the lengths differ.
@@ -111,11 +114,14 @@ pub fn sine_between(u: ArrayView1<f64>, v: ArrayView1<f64>) -> f64 {
     if u.len() != v.len() {
         return f64::NAN;
     }
+    // BEGIN SOLUTION 1.1: the sine of the angle between two lines
     let c = u.dot(&v);
     let mut r = v.to_owned();
     r.scaled_add(-c, &u);
     r.dot(&r).sqrt()
+    // END SOLUTION
 }
+// ANCHOR_END: sine_between
 
 /// $\tan$ of the angle between the line of `v` and the unit vector `w` (NaN if
 /// the lengths differ).
