@@ -17,7 +17,11 @@ fn exercise_1_1_sine_between_lines() {
         let v: Array1<f64> = array![f64::cos(theta), f64::sin(theta), 0.0];
         let want = f64::sin(theta).abs();
         assert_relative_eq!(sine_between(u.view(), v.view()), want, max_relative = 1e-6);
-        assert_relative_eq!(sine_between(u.view(), (-&v).view()), want, max_relative = 1e-6);
+        assert_relative_eq!(
+            sine_between(u.view(), (-&v).view()),
+            want,
+            max_relative = 1e-6
+        );
     }
     assert_eq!(sine_between(u.view(), u.view()), 0.0);
 }
@@ -38,14 +42,30 @@ fn exercise_1_2_power_steps_follow_the_closed_form() {
     for (t, step) in (1..).zip(steps.take(12)) {
         let (before, after) = (unit(t - 1), unit(t));
         for i in 0..3 {
-            assert_relative_eq!(step.vector[i], after[i], max_relative = 1e-12, epsilon = 1e-15);
+            assert_relative_eq!(
+                step.vector[i],
+                after[i],
+                max_relative = 1e-12,
+                epsilon = 1e-15
+            );
         }
-        assert_relative_eq!(step.rayleigh, before.dot(&m.dot(&before)), max_relative = 1e-12);
+        assert_relative_eq!(
+            step.rayleigh,
+            before.dot(&m.dot(&before)),
+            max_relative = 1e-12
+        );
         let cos = before.dot(&after);
-        assert_relative_eq!(step.change, (1.0 - cos * cos).max(0.0).sqrt(), max_relative = 1e-6);
+        assert_relative_eq!(
+            step.change,
+            (1.0 - cos * cos).max(0.0).sqrt(),
+            max_relative = 1e-6
+        );
         count += 1;
     }
-    assert_eq!(count, 12, "power iteration on an invertible matrix never ends by itself");
+    assert_eq!(
+        count, 12,
+        "power iteration on an invertible matrix never ends by itself"
+    );
     // M v = 0: the iterate cannot be normalized, and the iterator ends.
     let singular = Array2::from_diag(&array![1.0, 0.0]);
     let mut steps = PowerSteps::new(&singular, array![0.0, 1.0].view()).unwrap();
@@ -65,7 +85,11 @@ fn exercise_1_3_pca_codes_and_points() {
     };
     let z = array![[1.0, -3.0, 0.0], [2.0, 0.5, -1.0]];
     let x = model.decode(z.view()).unwrap();
-    let want = array![[1.0 + s, 1.0 - 3.0 * s, 1.0], [-2.0 + s, -2.0 - 3.0 * s, -2.0], [2.5, 1.0, -0.5]];
+    let want = array![
+        [1.0 + s, 1.0 - 3.0 * s, 1.0],
+        [-2.0 + s, -2.0 - 3.0 * s, -2.0],
+        [2.5, 1.0, -0.5]
+    ];
     for (a, b) in x.iter().zip(&want) {
         assert_relative_eq!(*a, *b, max_relative = 1e-12, epsilon = 1e-12);
     }

@@ -78,7 +78,11 @@ pub fn strip(source: &str, file: &str) -> Result<(String, Vec<Region>)> {
         }
     }
     if let Some((r, _, _)) = open {
-        bail!("{file}:{}: `{BEGIN}` of exercise {} is never closed by `{END}`", r.line, r.id);
+        bail!(
+            "{file}:{}: `{BEGIN}` of exercise {} is never closed by `{END}`",
+            r.line,
+            r.id
+        );
     }
     Ok((out, regions))
 }
@@ -87,16 +91,24 @@ pub fn strip(source: &str, file: &str) -> Result<(String, Vec<Region>)> {
 fn parse_header(rest: &str) -> Option<(String, String)> {
     let (id, title) = rest.trim().split_once(':')?;
     let id = id.trim();
-    let valid = id.split('.').count() == 2 && id.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let valid = id.split('.').count() == 2
+        && id
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     let title = title.trim();
-    (valid && !title.is_empty() && !title.contains('"')).then(|| (id.to_string(), title.to_string()))
+    (valid && !title.is_empty() && !title.contains('"'))
+        .then(|| (id.to_string(), title.to_string()))
 }
 
 /// A region must hold code whose brackets balance (so the `todo!` that
 /// replaces it sits where a statement or the tail expression was).
 fn check_body(body: &str, region: &Region, file: &str) -> Result<()> {
     if body.trim().is_empty() {
-        bail!("{file}:{}: the region of exercise {} is empty", region.line, region.id);
+        bail!(
+            "{file}:{}: the region of exercise {} is empty",
+            region.line,
+            region.id
+        );
     }
     if body.parse::<proc_macro2::TokenStream>().is_err() {
         bail!(
@@ -116,7 +128,10 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     let root = crate::workspace_root();
     if out.exists() && std::fs::read_dir(&out)?.next().is_some() {
-        bail!("{} exists and is not empty; choose a new directory", out.display());
+        bail!(
+            "{} exists and is not empty; choose a new directory",
+            out.display()
+        );
     }
     let listed = Command::new("git")
         .args(["ls-files", "-z"])
@@ -124,10 +139,16 @@ pub fn run(args: &[String]) -> Result<()> {
         .output()
         .context("running git ls-files (the release copies the tracked files)")?;
     if !listed.status.success() {
-        bail!("git ls-files failed: {}", String::from_utf8_lossy(&listed.stderr));
+        bail!(
+            "git ls-files failed: {}",
+            String::from_utf8_lossy(&listed.stderr)
+        );
     }
     let mut exercises: Vec<(String, Region)> = Vec::new();
-    for name in String::from_utf8(listed.stdout)?.split('\0').filter(|s| !s.is_empty()) {
+    for name in String::from_utf8(listed.stdout)?
+        .split('\0')
+        .filter(|s| !s.is_empty())
+    {
         let (from, to) = (root.join(name), out.join(name));
         if !from.is_file() {
             continue; // deleted in the work tree
@@ -145,7 +166,11 @@ pub fn run(args: &[String]) -> Result<()> {
     for (file, r) in &exercises {
         println!("exercise {:>5}  {}  ({file}:{})", r.id, r.title, r.line);
     }
-    println!("released {} solution regions to {}", exercises.len(), out.display());
+    println!(
+        "released {} solution regions to {}",
+        exercises.len(),
+        out.display()
+    );
     Ok(())
 }
 
@@ -162,7 +187,14 @@ mod tests {
             out,
             "fn f(x: f64) -> f64 {\n    let y = x;\n    todo!(\"exercise 1.1: double it\")\n}\n"
         );
-        assert_eq!(regions, vec![Region { id: "1.1".into(), title: "double it".into(), line: 3 }]);
+        assert_eq!(
+            regions,
+            vec![Region {
+                id: "1.1".into(),
+                title: "double it".into(),
+                line: 3
+            }]
+        );
         assert!(out.parse::<proc_macro2::TokenStream>().is_ok());
     }
 
@@ -179,11 +211,17 @@ mod tests {
     #[test]
     fn marker_errors_name_the_file_and_line() {
         let nested = "fn f() {\n// BEGIN SOLUTION 1.1: a\n// BEGIN SOLUTION 1.2: b\n1\n// END SOLUTION\n// END SOLUTION\n}\n";
-        assert!(error(nested).starts_with("src/x.rs:3: nested"), "{}", error(nested));
+        assert!(
+            error(nested).starts_with("src/x.rs:3: nested"),
+            "{}",
+            error(nested)
+        );
         let stray = "fn f() {\n1\n// END SOLUTION\n}\n";
         assert!(error(stray).starts_with("src/x.rs:3:"), "{}", error(stray));
         let unclosed = "fn f() {\n// BEGIN SOLUTION 1.1: a\n1\n}\n";
-        assert!(error(unclosed).starts_with("src/x.rs:2:") && error(unclosed).contains("never closed"));
+        assert!(
+            error(unclosed).starts_with("src/x.rs:2:") && error(unclosed).contains("never closed")
+        );
         let no_id = "fn f() {\n// BEGIN SOLUTION: a\n1\n// END SOLUTION\n}\n";
         assert!(error(no_id).starts_with("src/x.rs:2:"), "{}", error(no_id));
         let empty = "fn f() {\n// BEGIN SOLUTION 1.1: a\n\n// END SOLUTION\n}\n";
@@ -194,7 +232,10 @@ mod tests {
     fn a_region_that_takes_the_closing_brace_is_refused() {
         let text = "fn f() -> u8 {\n    // BEGIN SOLUTION 1.1: a\n    1\n}\n// END SOLUTION\n";
         let e = error(text);
-        assert!(e.starts_with("src/x.rs:2:") && e.contains("without a body"), "{e}");
+        assert!(
+            e.starts_with("src/x.rs:2:") && e.contains("without a body"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -207,15 +248,25 @@ mod tests {
                 let path = file.unwrap().path();
                 let text = std::fs::read_to_string(&path).unwrap();
                 let (out, regions) = strip(&text, &path.display().to_string()).unwrap();
-                assert!(out.parse::<proc_macro2::TokenStream>().is_ok(), "{}", path.display());
+                assert!(
+                    out.parse::<proc_macro2::TokenStream>().is_ok(),
+                    "{}",
+                    path.display()
+                );
                 ids.extend(regions.into_iter().map(|r| r.id));
             }
         }
         ids.sort();
         ids.dedup();
-        for chapter in 1..=1 {
-            let n = ids.iter().filter(|id| id.starts_with(&format!("{chapter}."))).count();
-            assert!(n >= 3, "chapter {chapter} has {n} exercises, at least 3 wanted");
+        for chapter in 1..=3 {
+            let n = ids
+                .iter()
+                .filter(|id| id.starts_with(&format!("{chapter}.")))
+                .count();
+            assert!(
+                n >= 3,
+                "chapter {chapter} has {n} exercises, at least 3 wanted"
+            );
         }
     }
 }

@@ -169,9 +169,7 @@ pub(crate) fn solve(
             break;
         }
         if accelerate {
-            let t_next = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
-            beta = (t - 1.0) / t_next;
-            t = t_next;
+            (beta, t) = momentum(t);
         }
     }
     // --snip--
@@ -251,6 +249,19 @@ fn step(p: &Problem, rows: &mut Rows, prox: Prox, beta: f64, check_kkt: bool) ->
     (objective, kkt, changed)
 }
 
+// ANCHOR: momentum
+/// FISTA's momentum schedule (Beck and Teboulle, 2009): from $t_k$ (with
+/// $t_1 = 1$) the next $t_{k+1} = \tfrac12\big(1 + \sqrt{1 + 4t_k^2}\big)$ and the
+/// extrapolation weight $\beta_k = (t_k - 1)/t_{k+1}$ of the step
+/// $w = x_k + \beta_k (x_k - x_{k-1})$. Returns $(\beta_k, t_{k+1})$.
+pub fn momentum(t: f64) -> (f64, f64) {
+    // BEGIN SOLUTION 2.2: FISTA's momentum
+    let t_next = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
+    ((t - 1.0) / t_next, t_next)
+    // END SOLUTION
+}
+// ANCHOR_END: momentum
+
 // ANCHOR: prox_step
 /// The proximal gradient step for one signal. With $w = x + \beta(x - x^-)$ the
 /// gradient at $w$ is $G w - b = (1 + \beta) G x - \beta G x^- - b$, and
@@ -284,10 +295,12 @@ fn prox_step(
         .zip(gx_prev)
         .zip(b);
     for ((((x, x_prev), &gx), &gx_prev), &b) in entries {
+        // BEGIN SOLUTION 2.3: the proximal gradient step
         let w = *x + beta * (*x - *x_prev);
         let grad = (1.0 + beta) * gx - beta * gx_prev - b;
         *x_prev = *x;
         *x = prox.apply(w - step * grad, tau);
+        // END SOLUTION
         changed |= *x != *x_prev;
         nonzeros += usize::from(*x != 0.0);
     }
@@ -384,8 +397,7 @@ mod tests {
                     break;
                 }
                 if accelerate {
-                    let t_next = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
-                    (beta, t) = ((t - 1.0) / t_next, t_next);
+                    (beta, t) = momentum(t);
                 }
             }
             assert!(failed, "accelerate = {accelerate}");

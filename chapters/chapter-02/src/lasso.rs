@@ -20,6 +20,7 @@ use shared::{Error, Result};
 /// Defined for $\tau \ge 0$. Its contract returns a plain `f64`, so invalid
 /// input gives NaN rather than an error: a NaN `x`, or a negative or NaN `tau`.
 pub fn soft_threshold(x: f64, tau: f64) -> f64 {
+    // BEGIN SOLUTION 2.1: soft thresholding
     if tau.is_nan() || tau < 0.0 {
         f64::NAN
     } else if x > tau {
@@ -30,6 +31,7 @@ pub fn soft_threshold(x: f64, tau: f64) -> f64 {
         // |x| <= tau, or x is NaN (then every comparison above was false).
         if x.is_nan() { x } else { 0.0 }
     }
+    // END SOLUTION
 }
 
 /// Nonnegative soft thresholding $T_\tau(x) = \max(x - \tau, 0)$, the proximal

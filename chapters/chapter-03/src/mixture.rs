@@ -257,6 +257,7 @@ impl Denoiser for PreparedMixture {
     // ANCHOR: mixture_posterior
     fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>> {
         self.check(x_t, alpha, sigma)?;
+        // BEGIN SOLUTION 3.3: the posterior mean of a Gaussian mixture
         let mut logits = Array2::zeros((self.components.len(), x_t.ncols()));
         let mut means = Vec::with_capacity(self.components.len());
         for (k, c) in self.components.iter().enumerate() {
@@ -270,6 +271,7 @@ impl Denoiser for PreparedMixture {
         let out = mix_by_softmax(logits, &means);
         ensure_finite_output("mmse_denoise", "the posterior mean", out.iter())?;
         Ok(out)
+        // END SOLUTION
     }
     // ANCHOR_END: mixture_posterior
 }

@@ -55,9 +55,11 @@ pub fn ddim_sample<D: Denoiser + ?Sized>(
         validate_query(denoiser.dim(), x.view(), alpha_t, sigma_t)?;
         let clean = denoiser.denoise(x.view(), alpha_t, sigma_t)?;
         check_output(&clean, x.dim())?;
+        // BEGIN SOLUTION 3.2: the DDIM step
         let keep = process.sigma(s) / sigma_t;
         let mix = process.alpha(s) - keep * alpha_t;
         x.zip_mut_with(&clean, |x, c| *x = keep * *x + mix * c);
+        // END SOLUTION
         observe(step + 1, x.view());
     }
     Ok(x)

@@ -35,9 +35,11 @@ pub fn denoiser_to_score(
     sigma: f64,
 ) -> Result<Array2<f64>> {
     check(x_t, denoised, alpha, sigma)?;
+    // BEGIN SOLUTION 3.1: Tweedie's formula, both ways
     let score = (&denoised * alpha - x_t) / (sigma * sigma);
     ensure_finite_output("denoiser_to_score", "the score", score.iter())?;
     Ok(score)
+    // END SOLUTION
 }
 
 /// The denoiser $\mathbb E[x \mid x_t] = (x_t + \sigma_t^2 s)/\alpha_t$ from the score $s$ ($\alpha_t > 0$).
@@ -58,8 +60,10 @@ pub fn score_to_denoiser(
             alpha,
         ));
     }
+    // BEGIN SOLUTION 3.1: Tweedie's formula, both ways
     let denoised = (&x_t + &(&score * (sigma * sigma))) / alpha;
     ensure_finite_output("score_to_denoiser", "the denoiser", denoised.iter())?;
     Ok(denoised)
+    // END SOLUTION
 }
 // ANCHOR_END: tweedie
