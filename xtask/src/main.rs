@@ -93,6 +93,15 @@ impl Preprocessor for HiddenSolutions {
     ) -> mdbook_preprocessor::errors::Result<Book> {
         let mut failure = None;
         book.for_each_chapter_mut(|chapter| {
+            // Chapter pages only: "For instructors" shows the markers themselves.
+            let is_chapter = chapter
+                .path
+                .as_ref()
+                .and_then(|p| p.file_name())
+                .is_some_and(|f| f.to_string_lossy().starts_with("chapter-"));
+            if !is_chapter {
+                return;
+            }
             let name = chapter.name.clone();
             match release::strip(&chapter.content, &name) {
                 Ok((content, _)) => chapter.content = content,

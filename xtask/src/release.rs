@@ -9,8 +9,9 @@
 //! // END SOLUTION
 //! ```
 //!
-//! [`strip`] replaces each region by `todo!("exercise 1.2: the power step")`
-//! at the marker's indentation. A region must be a balanced piece of code
+//! [`strip`] replaces each region by `todo!("exercise 1.2: the power step");`
+//! at the marker's indentation (a statement, so code may follow it; as the
+//! last statement of a body it still type-checks, since it diverges). A region must be a balanced piece of code
 //! (its brackets close inside it), so that what replaces it leaves the
 //! function with a body; nested, unclosed or stray markers, or a marker
 //! without an exercise id, are errors that name the file and line. The same
@@ -67,7 +68,7 @@ pub fn strip(source: &str, file: &str) -> Result<(String, Vec<Region>)> {
             };
             check_body(&body, &region, file)?;
             out.push_str(&format!(
-                "{indent}todo!(\"exercise {}: {}\")\n",
+                "{indent}todo!(\"exercise {}: {}\");\n",
                 region.id, region.title
             ));
             regions.push(region);
@@ -134,10 +135,16 @@ pub fn run(args: &[String]) -> Result<()> {
         );
     }
     let listed = Command::new("git")
-        .args(["ls-files", "-z"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
         .current_dir(&root)
         .output()
-        .context("running git ls-files (the release copies the tracked files)")?;
+        .context("running git ls-files (the release copies the files git tracks or would track)")?;
     if !listed.status.success() {
         bail!(
             "git ls-files failed: {}",
@@ -153,8 +160,16 @@ pub fn run(args: &[String]) -> Result<()> {
         if !from.is_file() {
             continue; // deleted in the work tree
         }
+        if is_hidden_test(name) {
+            continue;
+        }
         std::fs::create_dir_all(to.parent().context("a file without a directory")?)?;
-        if name.ends_with(".rs") {
+        if name == "tests/grading.toml" {
+            std::fs::write(
+                &to,
+                without_hidden_entries(&std::fs::read_to_string(&from)?),
+            )?;
+        } else if name.ends_with(".rs") {
             let text = std::fs::read_to_string(&from).with_context(|| format!("reading {name}"))?;
             let (released, regions) = strip(&text, name)?;
             std::fs::write(&to, released)?;
@@ -174,6 +189,26 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Hidden graded tests live in `tests/tests/hidden_*.rs`, which the release leaves out.
+fn is_hidden_test(name: &str) -> bool {
+    name.strip_prefix("tests/tests/hidden_")
+        .is_some_and(|rest| rest.ends_with(".rs"))
+}
+
+/// `grading.toml` without the `[[test]]` entries marked `hidden = true`.
+fn without_hidden_entries(text: &str) -> String {
+    let mut blocks = text.split("\n[[test]]");
+    let mut out = blocks.next().unwrap_or("").to_string();
+    for block in blocks {
+        let hidden = block.lines().any(|l| l.replace(' ', "") == "hidden=true");
+        if !hidden {
+            out.push_str("\n[[test]]");
+            out.push_str(block);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,7 +220,7 @@ mod tests {
         let (out, regions) = strip(GOOD, "a.rs").unwrap();
         assert_eq!(
             out,
-            "fn f(x: f64) -> f64 {\n    let y = x;\n    todo!(\"exercise 1.1: double it\")\n}\n"
+            "fn f(x: f64) -> f64 {\n    let y = x;\n    todo!(\"exercise 1.1: double it\");\n}\n"
         );
         assert_eq!(
             regions,
@@ -196,6 +231,19 @@ mod tests {
             }]
         );
         assert!(out.parse::<proc_macro2::TokenStream>().is_ok());
+    }
+
+    #[test]
+    fn hidden_tests_and_their_entries_are_left_out() {
+        assert!(is_hidden_test("tests/tests/hidden_chapter_02.rs"));
+        assert!(!is_hidden_test("tests/tests/exercises_chapter_02.rs"));
+        let toml = "# head\n\n[[test]]\nname = \"a\"\n\n[[test]]\nname = \"b\"\nhidden = true\n\n[[test]]\nname = \"c\"\nhidden = false\n";
+        let kept = without_hidden_entries(toml);
+        assert!(
+            kept.contains("\"a\"") && kept.contains("\"c\"") && !kept.contains("\"b\""),
+            "{kept}"
+        );
+        assert!(kept.starts_with("# head"));
     }
 
     #[test]

@@ -1,0 +1,175 @@
+//! The grader's own tests: `grading.toml` and the graded tests agree, and a
+//! test's end is classified as pass, fail, timeout or crash (panic, abort,
+//! stack overflow) by running real test processes: the `#[ignore]`d helpers
+//! below, run through this very binary.
+
+use std::path::Path;
+use std::time::Duration;
+
+use grading::grader::{Status, first_error, read_manifest, run_test};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `(target, test)` for every `#[test] fn` in `tests/tests/exercises_*.rs` and `hidden_*.rs`.
+fn graded_tests() -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(root().join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        let target = path.file_stem().unwrap().to_string_lossy().to_string();
+        if !(target.starts_with("exercises_") || target.starts_with("hidden_")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
+            if line.trim() == "#[test]"
+                && let Some(next) = lines.peek()
+                && let Some(rest) = next.trim().strip_prefix("fn ")
+            {
+                let name = rest.split('(').next().unwrap().to_string();
+                found.push((target.clone(), name));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn every_graded_test_has_an_entry_and_every_entry_a_test() {
+    let manifest = read_manifest(&root().join("grading.toml")).unwrap();
+    let mut listed: Vec<(String, String)> = manifest
+        .test
+        .iter()
+        .map(|e| (e.target.clone(), e.name.clone()))
+        .collect();
+    listed.sort();
+    let graded = graded_tests();
+    assert!(graded.len() >= 9, "found only {graded:?}");
+    for t in &graded {
+        assert!(
+            listed.contains(t),
+            "graded test {t:?} has no entry in tests/grading.toml"
+        );
+    }
+    for t in &listed {
+        assert!(
+            graded.contains(t),
+            "tests/grading.toml names {t:?}, which is no #[test] in tests/tests/"
+        );
+    }
+    for e in &manifest.test {
+        assert_eq!(
+            e.hidden,
+            e.target.starts_with("hidden_"),
+            "{}: hidden tests, and only they, live in tests/tests/hidden_*.rs (the release drops those files)",
+            e.name
+        );
+        let prefix = format!("exercise_{}_", e.exercise.replace('.', "_"));
+        assert!(
+            e.name.starts_with(&prefix),
+            "{} is listed for exercise {}",
+            e.name,
+            e.exercise
+        );
+    }
+}
+
+fn helper(name: &str, timeout_s: f64) -> grading::grader::Outcome {
+    let exe = std::env::current_exe().unwrap();
+    run_test(
+        &exe,
+        name,
+        &["--ignored"],
+        Duration::from_secs_f64(timeout_s),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_grader_tells_pass_fail_timeout_and_crash_apart() {
+    let pass = helper("helper_passes", 30.0);
+    assert_eq!((pass.status, pass.message.as_str()), (Status::Pass, ""));
+    let todo = helper("helper_is_a_todo", 30.0);
+    assert_eq!(todo.status, Status::Fail);
+    assert!(
+        todo.message
+            .starts_with("not yet implemented: exercise 9.9: a hole"),
+        "{}",
+        todo.message
+    );
+    let wrong = helper("helper_asserts_wrongly", 30.0);
+    assert_eq!(wrong.status, Status::Fail);
+    assert!(
+        wrong.message.contains("left: 1") || wrong.message.contains("assertion"),
+        "{}",
+        wrong.message
+    );
+    let looping = helper("helper_loops_forever", 1.0);
+    assert_eq!(looping.status, Status::Timeout);
+    assert!(looping.duration < Duration::from_secs(20));
+    let abort = helper("helper_aborts", 30.0);
+    assert_eq!(abort.status, Status::Crash, "{}", abort.message);
+    let overflow = helper("helper_overflows_its_stack", 30.0);
+    assert_eq!(
+        (overflow.status, overflow.message.as_str()),
+        (Status::Crash, "stack overflow")
+    );
+    let missing = helper("helper_that_does_not_exist", 30.0);
+    assert_eq!(missing.status, Status::Fail);
+    assert!(missing.message.contains("no test named"));
+}
+
+#[test]
+fn a_compiler_error_is_summarized_on_one_line() {
+    let stderr = "   Compiling chapter-02 v0.1.0\nwarning: unused variable: `t`\n  --> a.rs:1:1\n\nerror: expected `;`, found `changed`\n   --> chapters/chapter-02/src/batched.rs:295:58\n    |\n295 |         todo!()\n\nerror: could not compile `chapter-02`\n";
+    let e = first_error(stderr);
+    assert_eq!(
+        e.lines().next().unwrap(),
+        "does not compile: error: expected `;`, found `changed` (chapters/chapter-02/src/batched.rs:295:58)"
+    );
+    assert!(e.contains("295 |"));
+}
+
+#[test]
+#[ignore = "run by the grader's own test"]
+fn helper_passes() {}
+
+#[test]
+#[ignore = "run by the grader's own test"]
+fn helper_is_a_todo() {
+    todo!("exercise 9.9: a hole")
+}
+
+#[test]
+#[ignore = "run by the grader's own test"]
+fn helper_asserts_wrongly() {
+    assert_eq!(std::hint::black_box(1), 2);
+}
+
+#[test]
+#[ignore = "run by the grader's own test"]
+#[allow(clippy::empty_loop)]
+fn helper_loops_forever() {
+    loop {
+        std::hint::spin_loop();
+    }
+}
+
+#[test]
+#[ignore = "run by the grader's own test"]
+fn helper_aborts() {
+    std::process::abort();
+}
+
+#[test]
+#[ignore = "run by the grader's own test"]
+fn helper_overflows_its_stack() {
+    #[allow(unconditional_recursion)]
+    fn deeper(pad: [u8; 4096]) -> u64 {
+        deeper(std::hint::black_box(pad)) + u64::from(pad[0])
+    }
+    std::hint::black_box(deeper([0; 4096]));
+}
