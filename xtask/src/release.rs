@@ -306,7 +306,7 @@ mod tests {
         }
         ids.sort();
         ids.dedup();
-        for chapter in 1..=3 {
+        for chapter in 1..=4 {
             let n = ids
                 .iter()
                 .filter(|id| id.starts_with(&format!("{chapter}.")))

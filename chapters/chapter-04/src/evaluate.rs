@@ -42,6 +42,7 @@ pub fn nearest_subspace(
     let classes = crate::rate::class_indices(labels);
     let mut residuals = Array2::<f64>::zeros((classes.len(), test.ncols()));
     for (j, (_, idx)) in classes.iter().enumerate() {
+        // BEGIN SOLUTION 4.3: the nearest-subspace classifier
         let zj = train.select(Axis(1), idx);
         let k = components.min(zj.nrows()).min(zj.ncols());
         let (_, u) = chapter_01::top_eigenpairs(zj.dot(&zj.t()).view(), k, j as u64)?;
@@ -49,6 +50,7 @@ pub fn nearest_subspace(
         residuals
             .row_mut(j)
             .assign(&residual.map_axis(Axis(0), |c| c.dot(&c)));
+        // END SOLUTION
     }
     Ok(argmin_columns(residuals.view())
         .into_iter()

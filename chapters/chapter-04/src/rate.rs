@@ -307,6 +307,7 @@ fn evaluate_with_grad(
     Ok((rates, grad))
 }
 
+// ANCHOR: class_gradient
 /// The gradient columns of one class, $EZ_j - \gamma_j C_j Z_j$.
 fn class_gradient(
     z: ArrayView2<f64>,
@@ -314,6 +315,7 @@ fn class_gradient(
     expand: &Gradient,
     compress: &Gradient,
 ) -> Array2<f64> {
+    // BEGIN SOLUTION 4.2: the gradient of the rate reduction
     match (expand, compress) {
         (Gradient::Left(e), Gradient::Left(c)) => (e - &(c * class.gamma)).dot(&class.z),
         _ => {
@@ -325,7 +327,9 @@ fn class_gradient(
             expand - compress.apply(class.z.view()) * class.gamma
         }
     }
+    // END SOLUTION
 }
+// ANCHOR_END: class_gradient
 
 // ANCHOR: coding_rate
 /// $R(Z, \varepsilon) = \frac12\log\det(I + \frac{d}{m\varepsilon^2}ZZ^\top)$ in nats.
@@ -334,8 +338,10 @@ fn class_gradient(
 /// `z` empty or not finite; `eps_sq` not finite or $\le 0$.
 pub fn coding_rate(z: ArrayView2<f64>, eps_sq: f64) -> Result<f64> {
     validate(z, eps_sq)?;
+    // BEGIN SOLUTION 4.1: the coding rate
     let (d, m) = z.dim();
     Gram::of(z).half_log_det(d as f64 / (m as f64 * eps_sq))
+    // END SOLUTION
 }
 // ANCHOR_END: coding_rate
 
