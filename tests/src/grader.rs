@@ -88,7 +88,8 @@ pub struct Outcome {
 }
 
 /// Runs `exe` (a libtest binary) for exactly the test `name` (with `extra`
-/// arguments such as `--ignored`), killing it after `timeout`.
+/// arguments such as `--ignored`, and environment `env`), killing it after
+/// `timeout`.
 ///
 /// # Errors
 /// The binary cannot be started.
@@ -96,6 +97,7 @@ pub fn run_test(
     exe: &Path,
     name: &str,
     extra: &[&str],
+    env: &[(&str, &str)],
     timeout: Duration,
 ) -> Result<Outcome, String> {
     let start = Instant::now();
@@ -103,6 +105,7 @@ pub fn run_test(
         .args([name, "--exact", "--test-threads=1"])
         .args(extra)
         .env("RUST_BACKTRACE", "0")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -119,20 +122,17 @@ pub fn run_test(
     let out = drain(Box::new(child.stdout.take().expect("piped")));
     let err = drain(Box::new(child.stderr.take().expect("piped")));
     let waited = child.wait_timeout(timeout).map_err(|e| e.to_string())?;
-    let status = match waited {
-        Some(s) => s,
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Ok(Outcome {
-                status: Status::Timeout,
-                message: format!(
-                    "did not finish within {:.0} s (an infinite loop?)",
-                    timeout.as_secs_f64()
-                ),
-                duration: start.elapsed(),
-            });
-        }
+    let Some(status) = waited else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Ok(Outcome {
+            status: Status::Timeout,
+            message: format!(
+                "did not finish within {:.0} s (an infinite loop?)",
+                timeout.as_secs_f64()
+            ),
+            duration: start.elapsed(),
+        });
     };
     let duration = start.elapsed();
     let (stdout, stderr) = (
@@ -160,7 +160,8 @@ fn signal(_: &std::process::ExitStatus) -> Option<i32> {
     None
 }
 
-/// Pass, fail or crash from a finished libtest process.
+/// Pass, fail or crash from a finished libtest process. A pass needs exit
+/// code 0, libtest's line `test NAME ... ok` and `1 passed; 0 failed`.
 pub fn classify(
     code: Option<i32>,
     signal: Option<i32>,
@@ -175,7 +176,10 @@ pub fn classify(
         duration,
     };
     if code == Some(0) {
-        return if stdout.contains("test result: ok. 1 passed") {
+        let ran = stdout
+            .lines()
+            .any(|l| l.trim() == format!("test {name} ... ok"));
+        return if ran && stdout.contains("test result: ok. 1 passed; 0 failed") {
             outcome(Status::Pass, String::new())
         } else {
             outcome(
@@ -225,46 +229,54 @@ fn panic_message(stdout: &str) -> Option<String> {
     None
 }
 
-/// The graded test binaries, built once: target name → executable; or the
-/// compiler's first error.
+/// Builds each test target the manifest names, one cargo call per target
+/// (so a file that does not compile costs only its own tests): target name
+/// and its executable, or the compiler's first error.
+pub fn build_all(root: &Path, manifest: &Manifest) -> Vec<(String, Result<PathBuf, String>)> {
+    let mut targets: Vec<&str> = manifest.test.iter().map(|e| e.target.as_str()).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    targets
+        .into_iter()
+        .map(|t| (t.to_string(), build(root, t)))
+        .collect()
+}
+
+/// Builds the test target `target` of the `grading` package.
 ///
 /// # Errors
 /// The first compiler error (or cargo's own error) as text.
-pub fn build(root: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+pub fn build(root: &Path, target: &str) -> Result<PathBuf, String> {
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args([
             "test",
             "-p",
             "grading",
-            "--tests",
+            "--test",
+            target,
             "--no-run",
             "--locked",
             "--offline",
-            "--message-format=json-render-diagnostics",
         ])
+        .arg("--message-format=json-render-diagnostics")
         .current_dir(root)
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let mut built = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        if msg["reason"] == "compiler-artifact"
-            && msg["profile"]["test"] == true
-            && let (Some(name), Some(exe)) =
-                (msg["target"]["name"].as_str(), msg["executable"].as_str())
-        {
-            built.push((name.to_string(), PathBuf::from(exe)));
-        }
+    if !out.status.success() {
+        return Err(first_error(&String::from_utf8_lossy(&out.stderr)));
     }
-    if out.status.success() {
-        return Ok(built);
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    Err(first_error(&stderr))
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|msg| {
+            msg["reason"] == "compiler-artifact"
+                && msg["profile"]["test"] == true
+                && msg["target"]["name"] == target
+        })
+        .and_then(|msg| msg["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| format!("no test target `{target}` (tests/tests/{target}.rs)"))
 }
 
 /// `does not compile: <first error line> (<its location>)`, then the whole
@@ -313,34 +325,29 @@ pub struct Graded {
     pub duration_s: f64,
 }
 
-/// Grades every entry of `manifest` with the binaries `built` (or scores 0
-/// everywhere with `build_error`).
-pub fn grade(manifest: &Manifest, built: &Result<Vec<(String, PathBuf)>, String>) -> Vec<Graded> {
+/// Grades every entry of `manifest` with the executables `built` ([`build_all`]);
+/// a test whose target did not build fails with the compiler's first error.
+pub fn grade(manifest: &Manifest, built: &[(String, Result<PathBuf, String>)]) -> Vec<Graded> {
     manifest
         .test
         .iter()
         .map(|e| {
-            let outcome = match built {
-                Err(error) => Outcome {
-                    status: Status::Fail,
-                    message: error.lines().next().unwrap_or("").to_string(),
-                    duration: Duration::ZERO,
-                },
-                Ok(built) => match built.iter().find(|(t, _)| *t == e.target) {
-                    None => Outcome {
-                        status: Status::Fail,
-                        message: format!("no test target `{}`", e.target),
+            let failed = |message: String| Outcome {
+                status: Status::Fail,
+                message,
+                duration: Duration::ZERO,
+            };
+            let outcome = match built.iter().find(|(t, _)| *t == e.target) {
+                None => failed(format!("no test target `{}`", e.target)),
+                Some((_, Err(error))) => failed(error.lines().next().unwrap_or("").to_string()),
+                Some((_, Ok(exe))) => {
+                    let timeout = Duration::from_secs_f64(e.timeout_s);
+                    run_test(exe, &e.name, &[], &[], timeout).unwrap_or_else(|m| Outcome {
+                        status: Status::Crash,
+                        message: m,
                         duration: Duration::ZERO,
-                    },
-                    Some((_, exe)) => {
-                        run_test(exe, &e.name, &[], Duration::from_secs_f64(e.timeout_s))
-                            .unwrap_or_else(|m| Outcome {
-                                status: Status::Crash,
-                                message: m,
-                                duration: Duration::ZERO,
-                            })
-                    }
-                },
+                    })
+                }
             };
             Graded {
                 exercise: e.exercise.clone(),

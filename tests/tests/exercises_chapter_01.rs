@@ -90,10 +90,12 @@ fn exercise_1_3_pca_codes_and_points() {
         [-2.0 + s, -2.0 - 3.0 * s, -2.0],
         [2.5, 1.0, -0.5]
     ];
+    assert_eq!(x.dim(), want.dim());
     for (a, b) in x.iter().zip(&want) {
         assert_relative_eq!(*a, *b, max_relative = 1e-12, epsilon = 1e-12);
     }
     let back = model.encode(x.view()).unwrap();
+    assert_eq!(back.dim(), z.dim());
     for (a, b) in back.iter().zip(&z) {
         assert_relative_eq!(*a, *b, max_relative = 1e-12, epsilon = 1e-12);
     }

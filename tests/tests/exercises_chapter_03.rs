@@ -45,10 +45,12 @@ fn exercise_3_1_tweedie_both_ways_on_a_gaussian() {
         let denoised = g.denoise(x_t.view(), alpha, sigma).unwrap();
         let score = denoiser_to_score(x_t.view(), denoised.view(), alpha, sigma).unwrap();
         let var = alpha * alpha * s2 + sigma * sigma;
+        assert_eq!(score.dim(), x_t.dim());
         for (s, x) in score.iter().zip(&x_t) {
             assert_relative_eq!(*s, -x / var, max_relative = 1e-12, epsilon = 1e-14);
         }
         let back = score_to_denoiser(x_t.view(), score.view(), alpha, sigma).unwrap();
+        assert_eq!(back.dim(), denoised.dim());
         for (b, d) in back.iter().zip(&denoised) {
             assert_relative_eq!(*b, *d, max_relative = 1e-12, epsilon = 1e-14);
         }
@@ -58,8 +60,8 @@ fn exercise_3_1_tweedie_both_ways_on_a_gaussian() {
 /// Exercise 3.2: with the exact Gaussian denoiser on the variance-exploding
 /// process, one DDIM step from $t$ to $s$ scales every point by
 /// $(\sigma_s\sigma_t + s^2)/(s^2 + \sigma_t^2)$ (derived by hand from the
-/// update), and many small steps approach the probability-flow solution
-/// $\sqrt{(s^2 + \sigma_s^2)/(s^2 + \sigma_t^2)}$.
+/// update), and on both processes many small steps approach the
+/// probability-flow solution $\sqrt{v_s/v_t}$, $v_t = \alpha_t^2 s^2 + \sigma_t^2$.
 #[test]
 fn exercise_3_2_ddim_steps_on_a_gaussian() {
     let s2 = 0.5;
@@ -76,14 +78,25 @@ fn exercise_3_2_ddim_steps_on_a_gaussian() {
         .windows(2)
         .map(|p| (p[1] * p[0] + s2) / (s2 + p[0] * p[0]))
         .product();
+    assert_eq!(out.dim(), x0.dim());
     for (o, x) in out.iter().zip(&x0) {
         assert_relative_eq!(*o, factor * x, max_relative = 1e-12, epsilon = 1e-14);
     }
-    let fine = uniform_grid(2.0, 0.25, 4000);
-    let out = ddim_sample(&g, Process::VarianceExploding, &fine, x0.view(), |_, _| {}).unwrap();
-    let flow = ((s2 + 0.25 * 0.25) / (s2 + 4.0)).sqrt();
-    for (o, x) in out.iter().zip(&x0) {
-        assert_relative_eq!(*o, flow * x, max_relative = 2e-3, epsilon = 1e-12);
+    // The probability flow of N(0, s^2 I) scales x_t by sqrt(v_s / v_t), with
+    // the marginal variance v_t = alpha_t^2 s^2 + sigma_t^2; on both processes
+    // (the variance-preserving one has alpha_t != 1).
+    for (process, from, to) in [
+        (Process::VarianceExploding, 2.0, 0.25),
+        (Process::VariancePreserving, 0.9, 0.1),
+    ] {
+        let v = |t: f64| process.alpha(t).powi(2) * s2 + process.sigma(t).powi(2);
+        let fine = uniform_grid(from, to, 4000);
+        let out = ddim_sample(&g, process, &fine, x0.view(), |_, _| {}).unwrap();
+        let flow = (v(to) / v(from)).sqrt();
+        assert_eq!(out.dim(), x0.dim());
+        for (o, x) in out.iter().zip(&x0) {
+            assert_relative_eq!(*o, flow * x, max_relative = 2e-3, epsilon = 1e-12);
+        }
     }
 }
 

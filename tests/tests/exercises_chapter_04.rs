@@ -110,4 +110,25 @@ fn exercise_4_3_nearest_subspace_on_orthogonal_planes() {
     ];
     let predicted = nearest_subspace(train.view(), &labels, test.view(), 2).unwrap();
     assert_eq!(predicted, vec![7, 3, 7, 3, 3, 7]);
+
+    // `components` matters: class 7 is long along e1 and short along e2,
+    // class 3 long along e4 and short along e3. The point (0, 1, 0, 0.8) is
+    // 0.64 from class 7's plane and 1 from class 3's (components = 2), but
+    // 1.64 from class 7's line and 1 from class 3's (components = 1).
+    let train = array![
+        [3.0, -3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.5, -0.5, 0.0, 0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, -0.5],
+        [0.0, 0.0, 0.0, 0.0, 3.0, -3.0, 0.0, 0.0]
+    ];
+    let labels = [7, 7, 7, 7, 3, 3, 3, 3];
+    let point = array![[0.0], [1.0], [0.0], [0.8]];
+    assert_eq!(
+        nearest_subspace(train.view(), &labels, point.view(), 2).unwrap(),
+        vec![7]
+    );
+    assert_eq!(
+        nearest_subspace(train.view(), &labels, point.view(), 1).unwrap(),
+        vec![3]
+    );
 }

@@ -62,7 +62,7 @@ pub fn strip(source: &str, file: &str) -> Result<(String, Vec<Region>)> {
                 .with_context(|| format!("{file}:{n}: `{BEGIN} <id>: <title>` expected, like `{BEGIN} 1.2: the power step`"))?;
             let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
             open = Some((Region { id, title, line: n }, indent, String::new()));
-        } else if trimmed.starts_with(END) {
+        } else if trimmed == END {
             let Some((region, indent, body)) = open.take() else {
                 bail!("{file}:{n}: `{END}` without a `{BEGIN}` before it");
             };
@@ -135,16 +135,10 @@ pub fn run(args: &[String]) -> Result<()> {
         );
     }
     let listed = Command::new("git")
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
+        .args(["ls-files", "-z", "--cached"])
         .current_dir(&root)
         .output()
-        .context("running git ls-files (the release copies the files git tracks or would track)")?;
+        .context("running git ls-files (the release copies the files git tracks)")?;
     if !listed.status.success() {
         bail!(
             "git ls-files failed: {}",
@@ -165,10 +159,9 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         std::fs::create_dir_all(to.parent().context("a file without a directory")?)?;
         if name == "tests/grading.toml" {
-            std::fs::write(
-                &to,
-                without_hidden_entries(&std::fs::read_to_string(&from)?),
-            )?;
+            let kept = without_hidden_entries(&std::fs::read_to_string(&from)?)
+                .with_context(|| format!("reading {name}"))?;
+            std::fs::write(&to, kept)?;
         } else if name.ends_with(".rs") {
             let text = std::fs::read_to_string(&from).with_context(|| format!("reading {name}"))?;
             let (released, regions) = strip(&text, name)?;
@@ -196,17 +189,33 @@ fn is_hidden_test(name: &str) -> bool {
 }
 
 /// `grading.toml` without the `[[test]]` entries marked `hidden = true`.
-fn without_hidden_entries(text: &str) -> String {
-    let mut blocks = text.split("\n[[test]]");
-    let mut out = blocks.next().unwrap_or("").to_string();
-    for block in blocks {
-        let hidden = block.lines().any(|l| l.replace(' ', "") == "hidden=true");
+/// (Each entry is parsed as TOML, so comments, spacing and key order do not
+/// matter; an entry starts at a line `[[test]]`.)
+///
+/// # Errors
+/// An entry that is not valid TOML.
+fn without_hidden_entries(text: &str) -> Result<String> {
+    let mut entries: Vec<String> = vec![String::new()];
+    for line in text.split_inclusive('\n') {
+        if line.trim() == "[[test]]" {
+            entries.push(String::new());
+        }
+        entries.last_mut().expect("never empty").push_str(line);
+    }
+    let mut out = entries.remove(0);
+    for entry in entries {
+        let parsed: toml::Table = toml::from_str(&entry).context("an entry of grading.toml")?;
+        let hidden = parsed["test"]
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|t| t.get("hidden"))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false);
         if !hidden {
-            out.push_str("\n[[test]]");
-            out.push_str(block);
+            out.push_str(&entry);
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -237,8 +246,8 @@ mod tests {
     fn hidden_tests_and_their_entries_are_left_out() {
         assert!(is_hidden_test("tests/tests/hidden_chapter_02.rs"));
         assert!(!is_hidden_test("tests/tests/exercises_chapter_02.rs"));
-        let toml = "# head\n\n[[test]]\nname = \"a\"\n\n[[test]]\nname = \"b\"\nhidden = true\n\n[[test]]\nname = \"c\"\nhidden = false\n";
-        let kept = without_hidden_entries(toml);
+        let toml = "# head\n[[test]]\nname = \"a\"\n\n[[test]]\nhidden\t= true # kept back\nname = \"b\"\n\n[[test]]\nname = \"c\"\nhidden = false\n";
+        let kept = without_hidden_entries(toml).unwrap();
         assert!(
             kept.contains("\"a\"") && kept.contains("\"c\"") && !kept.contains("\"b\""),
             "{kept}"
@@ -265,6 +274,8 @@ mod tests {
             error(nested)
         );
         let stray = "fn f() {\n1\n// END SOLUTION\n}\n";
+        let sloppy = "fn f() {\n// BEGIN SOLUTION 1.1: a\n1\n// END SOLUTIONS\n}\n";
+        assert!(error(sloppy).contains("never closed"), "{}", error(sloppy));
         assert!(error(stray).starts_with("src/x.rs:3:"), "{}", error(stray));
         let unclosed = "fn f() {\n// BEGIN SOLUTION 1.1: a\n1\n}\n";
         assert!(
