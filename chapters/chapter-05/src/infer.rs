@@ -1,11 +1,12 @@
 //! `infer`: run a PyTorch-trained CRATE checkpoint on a batch of images.
 //!
-//! The weights are a state dict saved as safetensors with the official
-//! parameter names (`to_patch_embedding.{1,2,3}`, `cls_token`,
-//! `pos_embedding`, `transformer.layers.L.0.norm`,
-//! `transformer.layers.L.0.fn.qkv`, `transformer.layers.L.0.fn.to_out.0`,
-//! `transformer.layers.L.1.norm`, `transformer.layers.L.1.fn.weight`,
-//! `mlp_head.0`, `mlp_head.1`). PyTorch stores a `Linear` weight as
+//! The weights are a state dict with the official parameter names, saved as
+//! safetensors or by `torch.save` (`.pth`; told apart by content, with the
+//! usual `{"model": ...}` wrapper and `module.` prefix handled). The names
+//! are `to_patch_embedding.{1,2,3}`, `cls_token`, `pos_embedding`,
+//! `transformer.layers.L.0.norm`, `transformer.layers.L.0.fn.qkv`,
+//! `transformer.layers.L.0.fn.to_out.0`, `transformer.layers.L.1.norm`,
+//! `transformer.layers.L.1.fn.weight`, `mlp_head.0` and `mlp_head.1`. PyTorch stores a `Linear` weight as
 //! `[out, in]`, Burn as `[in, out]`: burn-store's PyTorch adapter transposes
 //! them (and renames LayerNorm's `weight`/`bias` to `gamma`/`beta`); the ISTA
 //! dictionary is a bare parameter and stays in PyTorch layout, as our block
@@ -96,7 +97,7 @@ pub fn official_name(path: &str) -> String {
 /// The command line of `infer`.
 #[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct InferArgs {
-    /// The state dict, safetensors with the official CRATE names.
+    /// The state dict with the official CRATE names: safetensors or a PyTorch .pth (told apart by content).
     #[arg(long, value_name = "FILE")]
     pub weights: PathBuf,
     /// The images: a float32 .npy array N x C x H x W.
@@ -208,30 +209,112 @@ pub fn read_images(path: &Path, model: &CrateConfig) -> Result<Array4<f32>> {
     Ok(x)
 }
 
-/// Loads safetensors `weights` into `model`; every parameter must be present
-/// with its shape, and every tensor in the file must be used.
+/// The checkpoint formats `infer` reads, told apart by their first bytes
+/// (not by the file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// safetensors: an 8-byte little-endian header length, then a JSON header.
+    Safetensors,
+    /// PyTorch's `torch.save`: a zip archive of pickles (since PyTorch 1.6),
+    /// or a bare pickle (older files).
+    Pytorch,
+}
+
+/// The [`Format`] of the file `path`.
+///
+/// # Errors
+/// [`Error::Data`] if it cannot be read or is neither format.
+pub fn format_of(path: &Path) -> Result<Format> {
+    use std::io::Read;
+    let mut head = [0u8; 9];
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| data_error(path, format!("cannot be opened ({e})"), WEIGHTS_FIX))?;
+    let n = file
+        .read(&mut head)
+        .map_err(|e| data_error(path, format!("cannot be read ({e})"), WEIGHTS_FIX))?;
+    match &head[..n] {
+        [b'P', b'K', 3, 4, ..] | [0x80, ..] => Ok(Format::Pytorch),
+        [.., b'{'] if n == 9 => Ok(Format::Safetensors),
+        _ => Err(data_error(
+            path,
+            "is neither a safetensors file nor a PyTorch checkpoint (.pth)",
+            WEIGHTS_FIX,
+        )),
+    }
+}
+
+/// What to do about a checkpoint that does not fit.
+const WEIGHTS_FIX: &str = "pass the state dict of an official CRATE model (safetensors or .pth) with matching --preset or size flags";
+
+/// The dictionary a PyTorch checkpoint keeps the state dict under, if any:
+/// published checkpoints are a bare state dict or `{"model": state_dict, ...}`
+/// (or `"state_dict"`), found here by where `cls_token` sits. A
+/// DataParallel `module.` prefix is left to [`KEY_MAP`].
+fn wrapper_key(path: &Path) -> Result<Option<String>> {
+    let reader = burn_store::pytorch::PytorchReader::new(path).map_err(|e| {
+        data_error(
+            path,
+            format!("not a readable PyTorch checkpoint ({e})"),
+            WEIGHTS_FIX,
+        )
+    })?;
+    let prefix = reader.keys().into_iter().find_map(|k| {
+        k.strip_suffix("cls_token")
+            .map(|p| p.strip_suffix("module.").unwrap_or(p).to_string())
+    });
+    Ok(prefix
+        .map(|p| p.trim_end_matches('.').to_string())
+        .filter(|p| !p.is_empty()))
+}
+
+/// Loads `weights` (safetensors or a PyTorch `.pth`, by content, with the
+/// usual wrappers) into `model`; every parameter must be present with its
+/// shape, and every tensor in the file must be used.
 ///
 /// # Errors
 /// [`Error::Data`] naming the file and the first missing, unknown or misshapen tensor.
 pub fn load_weights<B: Backend>(model: &mut Crate<B>, weights: &Path) -> Result<()> {
-    const FIX: &str =
-        "pass the state dict of an official CRATE model with matching --preset or size flags";
+    const FIX: &str = WEIGHTS_FIX;
     if !weights.is_file() {
         return Err(data_error(weights, "no such file", FIX));
     }
-    let mut store = SafetensorsStore::from_file(weights)
-        .with_from_adapter(PyTorchToBurnAdapter)
-        .allow_partial(true);
-    for (from, to) in KEY_MAP {
-        store = store.with_key_remapping(from, to);
-    }
-    let result = model.load_from(&mut store).map_err(|e| {
-        data_error(
-            weights,
-            format!("not a readable safetensors file ({e})"),
-            FIX,
-        )
-    })?;
+    let result = match format_of(weights)? {
+        Format::Safetensors => {
+            let mut store = SafetensorsStore::from_file(weights)
+                .with_from_adapter(PyTorchToBurnAdapter)
+                .allow_partial(true);
+            for (from, to) in KEY_MAP {
+                store = store.with_key_remapping(from, to);
+            }
+            model.load_from(&mut store).map_err(|e| {
+                data_error(
+                    weights,
+                    format!("not a readable safetensors file ({e})"),
+                    FIX,
+                )
+            })?
+        }
+        Format::Pytorch => {
+            // Keep the official indices (to_patch_embedding.1-3): the store
+            // would otherwise renumber nn.Sequential gaps from 0.
+            let mut store = burn_store::PytorchStore::from_file(weights)
+                .allow_partial(true)
+                .map_indices_contiguous(false);
+            if let Some(key) = wrapper_key(weights)? {
+                store = store.with_top_level_key(key);
+            }
+            for (from, to) in KEY_MAP {
+                store = store.with_key_remapping(from, to);
+            }
+            model.load_from(&mut store).map_err(|e| {
+                data_error(
+                    weights,
+                    format!("not a readable PyTorch checkpoint ({e})"),
+                    FIX,
+                )
+            })?
+        }
+    };
     if let Some(e) = result.errors.first() {
         return Err(data_error(weights, format!("{e}"), FIX));
     }

@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a PyTorch-trained CRATE (safetensors, official names) on a .npy batch of images.
+    /// Run a PyTorch-trained CRATE (.pth or safetensors, official names) on a .npy batch of images.
     Infer(InferArgs),
 }
 

@@ -58,6 +58,63 @@ fn logits_match_pytorch() {
     assert!(err < 1e-5, "max |logit difference| {err}");
 }
 
+/// The largest |a - b| over two arrays of the same shape (NaN-aware).
+fn max_diff(a: &Array2<f32>, b: &Array2<f32>) -> f32 {
+    assert_eq!(a.dim(), b.dim());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, |m, v| if v > m || v.is_nan() { v } else { m })
+}
+
+/// The same state dict saved by `torch.save` (`make_fixture.py`), plain and
+/// wrapped as `{"model": {"module." + name: tensor}, "epoch": 7}`, gives the
+/// safetensors path's logits (to 1e-6) and PyTorch's (to 1e-4).
+#[test]
+fn pth_checkpoints_match_the_safetensors_path_and_pytorch() {
+    let reference = infer(&tiny_args(fixture("tiny.safetensors"), scratch("st.npy"))).unwrap();
+    let pytorch: Array2<f32> = ndarray_npy::read_npy(fixture("tiny_logits.npy")).unwrap();
+    for name in ["tiny.pth", "tiny_wrapped.pth"] {
+        assert_eq!(
+            chapter_05::infer::format_of(&fixture(name)).unwrap(),
+            chapter_05::infer::Format::Pytorch
+        );
+        let got = infer(&tiny_args(fixture(name), scratch("pth.npy"))).unwrap();
+        assert!(
+            max_diff(&got, &reference) <= 1e-6,
+            "{name}: {}",
+            max_diff(&got, &reference)
+        );
+        assert!(
+            max_diff(&got, &pytorch) <= 1e-4,
+            "{name}: {}",
+            max_diff(&got, &pytorch)
+        );
+    }
+    // Chosen by content: a .pth under a .safetensors name still loads.
+    let renamed = scratch("really-a-pth.safetensors");
+    std::fs::copy(fixture("tiny.pth"), &renamed).unwrap();
+    let got = infer(&tiny_args(renamed, scratch("renamed.npy"))).unwrap();
+    assert!(max_diff(&got, &reference) <= 1e-6);
+}
+
+#[test]
+fn bad_pth_files_are_one_line_errors() {
+    let bytes = std::fs::read(fixture("tiny.pth")).unwrap();
+    let truncated = scratch("truncated.pth");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let e = error_of(truncated);
+    assert!(e.contains("truncated.pth") && !e.contains('\n'), "{e}");
+    let text = scratch("notes.pth");
+    std::fs::write(&text, "these are not weights\n").unwrap();
+    let e = error_of(text);
+    assert!(
+        e.contains("notes.pth")
+            && e.contains("neither a safetensors file nor a PyTorch checkpoint"),
+        "{e}"
+    );
+}
+
 /// The fixture rewritten by `edit` (a tensor dropped, added or reshaped).
 fn edited(name: &str, edit: impl FnOnce(&mut Vec<(String, Vec<usize>, Vec<u8>)>)) -> PathBuf {
     let bytes = std::fs::read(fixture("tiny.safetensors")).unwrap();
