@@ -162,15 +162,21 @@ fn helper_asserts_wrongly() {
     }
 }
 
-/// A naive forgery: print libtest's summary and leave with code 0 before the
-/// harness reports. (Code that writes the exact lines to the raw stdout can
+/// A naive forgery: write libtest's summary to the raw stdout and leave with
+/// code 0 before the harness reports (the grader also wants the test's own
+/// `test NAME ... ok` line). (Code that writes the exact lines to the raw stdout can
 /// still fool a grader that reads libtest's output; see the book's
 /// "For instructors" page.)
 #[test]
 #[ignore = "run by the grader's own test"]
 fn helper_prints_a_pass_and_exits() {
     if armed() {
-        println!("test result: ok. 1 passed; 0 failed; 0 ignored");
+        use std::io::Write;
+        // Past libtest's capture, straight to the process's stdout.
+        let mut out = std::io::stdout().lock();
+        out.write_all(b"test result: ok. 1 passed; 0 failed; 0 ignored\n")
+            .unwrap();
+        out.flush().unwrap();
         std::process::exit(0);
     }
 }

@@ -197,7 +197,8 @@ fn is_hidden_test(name: &str) -> bool {
 fn without_hidden_entries(text: &str) -> Result<String> {
     let mut entries: Vec<String> = vec![String::new()];
     for line in text.split_inclusive('\n') {
-        if line.trim() == "[[test]]" {
+        let code = line.split('#').next().unwrap_or("");
+        if code.replace([' ', '\t'], "").trim() == "[[test]]" {
             entries.push(String::new());
         }
         entries.last_mut().expect("never empty").push_str(line);
@@ -246,7 +247,7 @@ mod tests {
     fn hidden_tests_and_their_entries_are_left_out() {
         assert!(is_hidden_test("tests/tests/hidden_chapter_02.rs"));
         assert!(!is_hidden_test("tests/tests/exercises_chapter_02.rs"));
-        let toml = "# head\n[[test]]\nname = \"a\"\n\n[[test]]\nhidden\t= true # kept back\nname = \"b\"\n\n[[test]]\nname = \"c\"\nhidden = false\n";
+        let toml = "# head\n[[test]]\nname = \"a\"\n\n[[ test ]] # b\nhidden\t= true # kept back\nname = \"b\"\n\n[[test]]\nname = \"c\"\nhidden = false\n";
         let kept = without_hidden_entries(toml).unwrap();
         assert!(
             kept.contains("\"a\"") && kept.contains("\"c\"") && !kept.contains("\"b\""),

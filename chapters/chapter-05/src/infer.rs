@@ -226,15 +226,24 @@ pub enum Format {
 /// [`Error::Data`] if it cannot be read or is neither format.
 pub fn format_of(path: &Path) -> Result<Format> {
     use std::io::Read;
+    let size = std::fs::metadata(path)
+        .map_err(|e| data_error(path, format!("cannot be read ({e})"), WEIGHTS_FIX))?
+        .len();
     let mut head = [0u8; 9];
     let mut file = std::fs::File::open(path)
         .map_err(|e| data_error(path, format!("cannot be opened ({e})"), WEIGHTS_FIX))?;
     let n = file
         .read(&mut head)
         .map_err(|e| data_error(path, format!("cannot be read ({e})"), WEIGHTS_FIX))?;
+    // safetensors first: its little-endian header length may start with 0x80.
+    let header_len = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+    if n == 9 && head[8] == b'{' && header_len.checked_add(8).is_some_and(|end| end <= size) {
+        return Ok(Format::Safetensors);
+    }
     match &head[..n] {
-        [b'P', b'K', 3, 4, ..] | [0x80, ..] => Ok(Format::Pytorch),
-        [.., b'{'] if n == 9 => Ok(Format::Safetensors),
+        [b'P', b'K', 3, 4, ..] => Ok(Format::Pytorch),
+        // A pickle: the PROTO opcode and protocol 2-5.
+        [0x80, 2..=5, ..] => Ok(Format::Pytorch),
         _ => Err(data_error(
             path,
             "is neither a safetensors file nor a PyTorch checkpoint (.pth)",
@@ -258,13 +267,38 @@ fn wrapper_key(path: &Path) -> Result<Option<String>> {
             WEIGHTS_FIX,
         )
     })?;
-    let prefix = reader.keys().into_iter().find_map(|k| {
-        k.strip_suffix("cls_token")
-            .map(|p| p.strip_suffix("module.").unwrap_or(p).to_string())
-    });
-    Ok(prefix
-        .map(|p| p.trim_end_matches('.').to_string())
-        .filter(|p| !p.is_empty()))
+    let mut prefixes: Vec<String> = reader
+        .keys()
+        .into_iter()
+        .filter_map(|k| {
+            let p = if k == "cls_token" {
+                ""
+            } else {
+                k.strip_suffix(".cls_token")?
+            };
+            Some(
+                p.strip_suffix(".module")
+                    .or(p.strip_prefix("module"))
+                    .unwrap_or(p)
+                    .to_string(),
+            )
+        })
+        .collect();
+    prefixes.sort();
+    prefixes.dedup();
+    match prefixes.as_slice() {
+        [] => Ok(None),
+        [p] if p.is_empty() => Ok(None),
+        [p] => Ok(Some(p.clone())),
+        _ => Err(data_error(
+            path,
+            format!(
+                "holds several models (cls_token under {}); save the one to run on its own",
+                prefixes.join(", ")
+            ),
+            WEIGHTS_FIX,
+        )),
+    }
 }
 
 /// Loads `weights` (safetensors or a PyTorch `.pth`, by content, with the
@@ -282,7 +316,8 @@ pub fn load_weights<B: Backend>(model: &mut Crate<B>, weights: &Path) -> Result<
         Format::Safetensors => {
             let mut store = SafetensorsStore::from_file(weights)
                 .with_from_adapter(PyTorchToBurnAdapter)
-                .allow_partial(true);
+                .allow_partial(true)
+                .validate(false);
             for (from, to) in KEY_MAP {
                 store = store.with_key_remapping(from, to);
             }
@@ -295,10 +330,11 @@ pub fn load_weights<B: Backend>(model: &mut Crate<B>, weights: &Path) -> Result<
             })?
         }
         Format::Pytorch => {
-            // Keep the official indices (to_patch_embedding.1-3): the store
-            // would otherwise renumber nn.Sequential gaps from 0.
+            // No renumbering of layer indices: a checkpoint with a layer
+            // missing must be reported, not shifted into place.
             let mut store = burn_store::PytorchStore::from_file(weights)
                 .allow_partial(true)
+                .validate(false)
                 .map_indices_contiguous(false);
             if let Some(key) = wrapper_key(weights)? {
                 store = store.with_top_level_key(key);

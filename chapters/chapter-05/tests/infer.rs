@@ -67,14 +67,15 @@ fn max_diff(a: &Array2<f32>, b: &Array2<f32>) -> f32 {
         .fold(0.0f32, |m, v| if v > m || v.is_nan() { v } else { m })
 }
 
-/// The same state dict saved by `torch.save` (`make_fixture.py`), plain and
-/// wrapped as `{"model": {"module." + name: tensor}, "epoch": 7}`, gives the
-/// safetensors path's logits (to 1e-6) and PyTorch's (to 1e-4).
+/// The same weights saved by `torch.save` (`make_fixture.py`): the
+/// state dict itself, `{"model": {"module." + name: tensor}, "epoch": 7}` and
+/// `{"state_dict": ..., "optimizer": ...}` give the safetensors path's logits
+/// (to 1e-6) and PyTorch's (to 1e-4).
 #[test]
 fn pth_checkpoints_match_the_safetensors_path_and_pytorch() {
     let reference = infer(&tiny_args(fixture("tiny.safetensors"), scratch("st.npy"))).unwrap();
     let pytorch: Array2<f32> = ndarray_npy::read_npy(fixture("tiny_logits.npy")).unwrap();
-    for name in ["tiny.pth", "tiny_wrapped.pth"] {
+    for name in ["tiny.pth", "tiny_wrapped.pth", "tiny_state_dict.pth"] {
         assert_eq!(
             chapter_05::infer::format_of(&fixture(name)).unwrap(),
             chapter_05::infer::Format::Pytorch
@@ -112,6 +113,51 @@ fn bad_pth_files_are_one_line_errors() {
         e.contains("notes.pth")
             && e.contains("neither a safetensors file nor a PyTorch checkpoint"),
         "{e}"
+    );
+    // Two models in one file: refused, not one of them picked at random.
+    let e = error_of(fixture("tiny_two_models.pth"));
+    assert!(
+        e.contains("several models") && e.contains("model_ema"),
+        "{e}"
+    );
+    // burn-store 0.21's pickle reader cannot parse integer dict keys (an
+    // optimizer state): a one-line error, not a crash.
+    let e = error_of(fixture("tiny_int_keys.pth"));
+    assert!(
+        e.contains("tiny_int_keys.pth")
+            && e.contains("not a readable PyTorch checkpoint")
+            && !e.contains('\n'),
+        "{e}"
+    );
+    // Flags that disagree with the file: a one-line shape error on both paths.
+    for name in ["tiny.pth", "tiny.safetensors"] {
+        let mut args = tiny_args(fixture(name), scratch("unused.npy"));
+        args.dim = Some(32);
+        args.dim_head = Some(16);
+        let e = infer(&args).unwrap_err().to_string();
+        assert!(
+            e.contains(name) && e.to_lowercase().contains("shape") && !e.contains('\n'),
+            "{e}"
+        );
+    }
+}
+
+/// A safetensors file whose header length starts with the byte 0x80 (the
+/// pickle PROTO opcode) is still recognized as safetensors.
+#[test]
+fn a_safetensors_header_starting_with_0x80_is_safetensors() {
+    let path = scratch("header-0x80.safetensors");
+    let mut bytes = 0x80u64.to_le_bytes().to_vec();
+    let header = format!(
+        "{{\"__metadata__\":{{\"pad\":\"{}\"}}}}",
+        "x".repeat(0x80 - 27)
+    );
+    assert_eq!(header.len(), 0x80);
+    bytes.extend_from_slice(header.as_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(
+        chapter_05::infer::format_of(&path).unwrap(),
+        chapter_05::infer::Format::Safetensors
     );
 }
 
