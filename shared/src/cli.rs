@@ -139,6 +139,22 @@ pub fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
     bar
 }
 
+/// clap's message on one line: the first line, with the indented lines that
+/// follow it (the missing arguments clap lists below "were not provided:").
+fn one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines();
+    let mut out = lines
+        .next()
+        .unwrap_or("error: invalid arguments")
+        .to_string();
+    for more in lines.take_while(|l| l.starts_with("  ")) {
+        out.push(' ');
+        out.push_str(more.trim());
+    }
+    out
+}
+
 /// How a command-line parse failure ends the program: `--help` and
 /// `--version` print and exit 0; any other failure prints a single line
 /// (clap's own message, without its usage block) and exits 2.
@@ -151,12 +167,7 @@ pub fn parse_error_exit(e: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .next()
-                .unwrap_or("error: invalid arguments");
-            say(&format!("{first} (run with --help for usage)"));
+            say(&format!("{} (run with --help for usage)", one_line(e)));
             ExitCode::from(2)
         }
     }

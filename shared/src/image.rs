@@ -1,11 +1,13 @@
-//! Grey-scale images (digits, large heatmaps) as SVG figures.
+//! Grey-scale and colour images (digits, large heatmaps, attention overlays)
+//! as SVG figures and PNG files.
 //!
 //! A grid of 28 × 28 digits drawn as one SVG rectangle per pixel runs to
 //! megabytes; here the pixels become one PNG, embedded in the SVG as a data
 //! URI and scaled up without smoothing, with the title and labels as SVG text.
 
 use base64::Engine;
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3};
+use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
 
 use crate::{Error, Result};
 
@@ -48,8 +50,108 @@ pub fn grey_image(
             }
         })
         .collect();
-    let png = encode_png(&pixels, cols, rows).map_err(fail)?;
-    let (w, h) = (cols * scale, rows * scale);
+    let png = encode_png(&pixels, cols, rows, png::ColorType::Grayscale).map_err(fail)?;
+    Ok(svg_around_png(
+        title,
+        &png,
+        cols * scale,
+        rows * scale,
+        caption,
+    ))
+}
+
+/// `pixels` (`rows × cols × 3`, RGB, row 0 at the top), each drawn as a
+/// `scale × scale` square, under `title`, with an optional caption below.
+///
+/// # Errors
+/// [`Error::Plot`] if the image is empty, not RGB, `scale` is 0, or the PNG encoder fails.
+pub fn rgb_image(
+    title: &str,
+    pixels: ArrayView3<u8>,
+    scale: usize,
+    caption: &str,
+) -> Result<String> {
+    let png = rgb_png(pixels).map_err(|e| match e {
+        Error::Plot { message, .. } => Error::Plot {
+            name: title.to_string(),
+            message,
+        },
+        other => other,
+    })?;
+    let (rows, cols, _) = pixels.dim();
+    if scale == 0 {
+        return Err(Error::Plot {
+            name: title.to_string(),
+            message: "scale must be >= 1".into(),
+        });
+    }
+    Ok(svg_around_png(
+        title,
+        &png,
+        cols * scale,
+        rows * scale,
+        caption,
+    ))
+}
+
+/// `pixels` (`rows × cols × 3`, RGB) encoded as a PNG file's bytes.
+///
+/// # Errors
+/// [`Error::Plot`] if the image is empty or not RGB, or the encoder fails.
+pub fn rgb_png(pixels: ArrayView3<u8>) -> Result<Vec<u8>> {
+    let (rows, cols, channels) = pixels.dim();
+    let fail = |message: String| Error::Plot {
+        name: "RGB image".into(),
+        message,
+    };
+    if rows == 0 || cols == 0 || channels != 3 {
+        return Err(fail(format!(
+            "a non-empty rows x cols x 3 image (got {rows} x {cols} x {channels})"
+        )));
+    }
+    let bytes: Vec<u8> = pixels.iter().copied().collect();
+    encode_png(&bytes, cols, rows, png::ColorType::Rgb).map_err(fail)
+}
+
+/// Weight of the heat map over the grey image in [`heat_overlay`].
+pub const OVERLAY_ALPHA: f64 = 0.6;
+
+/// A heat map laid over a grey image, for attention maps: each pixel is
+/// $(1-\alpha)\,g + \alpha\,\mathrm{viridis}(h)$ with the grey level $g$ and the heat
+/// $h$ clipped to $[0, 1]$ and $\alpha$ = [`OVERLAY_ALPHA`] (viridis stays
+/// ordered in lightness, so the map reads in greyscale and for colour-blind
+/// readers). Both inputs are `rows × cols`; the result is `rows × cols × 3`.
+///
+/// # Errors
+/// [`Error::Shape`] if the shapes differ; [`Error::NonFinite`] if a value is NaN.
+pub fn heat_overlay(grey: ArrayView2<f64>, heat: ArrayView2<f64>) -> Result<Array3<u8>> {
+    if grey.dim() != heat.dim() {
+        return Err(Error::shape(
+            "heat map",
+            format!("the image's {:?}", grey.dim()),
+            format!("{:?}", heat.dim()),
+        ));
+    }
+    if grey.iter().chain(heat.iter()).any(|v| v.is_nan()) {
+        return Err(Error::NonFinite {
+            name: "the image or heat map of an overlay",
+        });
+    }
+    let (rows, cols) = grey.dim();
+    let mut out = Array3::zeros((rows, cols, 3));
+    for ((r, c), &g) in grey.indexed_iter() {
+        let colour = ViridisRGB.get_color(heat[[r, c]].clamp(0.0, 1.0) as f32);
+        let g = 255.0 * g.clamp(0.0, 1.0);
+        for (k, v) in [colour.0, colour.1, colour.2].into_iter().enumerate() {
+            let mixed = (1.0 - OVERLAY_ALPHA) * g + OVERLAY_ALPHA * f64::from(v);
+            out[[r, c, k]] = mixed.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    Ok(out)
+}
+
+/// An SVG of `width × height` showing the PNG `png` under `title`.
+fn svg_around_png(title: &str, png: &[u8], w: usize, h: usize, caption: &str) -> String {
     let (top, bottom) = (30, if caption.is_empty() { 8 } else { 28 });
     let data = base64::engine::general_purpose::STANDARD.encode(png);
     let mut svg = format!(
@@ -71,7 +173,7 @@ pub fn grey_image(
         ));
     }
     svg.push_str("</svg>\n");
-    Ok(svg)
+    svg
 }
 
 /// Lays `images` (each `side × side`, row-major) out in a grid of `columns`
@@ -104,11 +206,16 @@ pub fn tile(
     Ok(out)
 }
 
-fn encode_png(pixels: &[u8], width: usize, height: usize) -> std::result::Result<Vec<u8>, String> {
+fn encode_png(
+    pixels: &[u8],
+    width: usize,
+    height: usize,
+    colour: png::ColorType,
+) -> std::result::Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut bytes, width as u32, height as u32);
-        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_color(colour);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
         writer.write_image_data(pixels).map_err(|e| e.to_string())?;
@@ -155,5 +262,46 @@ mod tests {
         assert_eq!(buf[grid.ncols() + 5], 64);
         assert!(grey_image("x", grid.view(), 1.0, 1.0, 1, "").is_err());
         assert!(tile(&images, 3, 2, 0.0).is_err());
+    }
+
+    /// Viridis's ends (matplotlib's #440154 and #fde725) mixed with the grey
+    /// level, the PNG decoding back to the pixels, and bad input refused.
+    #[test]
+    fn overlays_heat_on_grey_and_encodes_rgb() {
+        let grey = ndarray::array![[1.0, 0.0], [0.5, 0.0]];
+        let heat = ndarray::array![[0.0, 1.0], [0.0, 2.0]];
+        let rgb = heat_overlay(grey.view(), heat.view()).unwrap();
+        let mix =
+            |g: f64, v: f64| ((1.0 - OVERLAY_ALPHA) * 255.0 * g + OVERLAY_ALPHA * v).round() as u8;
+        assert_eq!(
+            rgb.slice(ndarray::s![0, 0, ..]).to_vec(),
+            [mix(1.0, 68.0), mix(1.0, 1.0), mix(1.0, 84.0)]
+        );
+        assert_eq!(
+            rgb.slice(ndarray::s![0, 1, ..]).to_vec(),
+            [mix(0.0, 253.0), mix(0.0, 231.0), mix(0.0, 37.0)]
+        );
+        assert_eq!(
+            rgb.slice(ndarray::s![1, 1, ..]),
+            rgb.slice(ndarray::s![0, 1, ..]),
+            "heat clipped to 1"
+        );
+        let png = rgb_png(rgb.view()).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut buf).unwrap();
+        assert_eq!(buf, rgb.iter().copied().collect::<Vec<u8>>());
+        assert!(
+            rgb_image("t", rgb.view(), 2, "")
+                .unwrap()
+                .contains("width=\"20\"")
+        );
+        let nan = ndarray::array![[f64::NAN, 0.0], [0.0, 0.0]];
+        assert!(heat_overlay(grey.view(), nan.view()).is_err());
+        assert!(heat_overlay(grey.view(), ndarray::Array2::zeros((1, 2)).view()).is_err());
+        assert!(rgb_png(ndarray::Array3::zeros((2, 2, 1)).view()).is_err());
+        assert!(rgb_image("t", rgb.view(), 0, "").is_err());
     }
 }

@@ -41,9 +41,17 @@ pub struct CrateConfig {
     /// ISTA sparsity weight $\lambda$.
     #[config(default = 0.1)]
     pub lambda: f64,
+    /// The head of the ImageNet-21k demo checkpoints: `mlp_head` is
+    /// LN + Linear(`dim` → `dim`) and a separate `head`, Linear(`dim` →
+    /// classes), follows it. The official forward stops at `mlp_head`
+    /// (the notebooks use the model for its attention and features), and so
+    /// does ours: the output is `dim` wide.
+    #[config(default = false)]
+    pub pre_logits: bool,
 }
 
-/// The official models (image 224, patch 16, 1000 classes) and the digits model.
+/// The official models (image 224, patch 16, 1000 classes), the ImageNet-21k
+/// demo model of the segmentation notebooks, and the digits model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Preset {
     /// CRATE-T: dim 384, depth 12, 6 heads of 64.
@@ -54,6 +62,11 @@ pub enum Preset {
     CrateBase,
     /// CRATE-L: dim 1024, depth 24, 16 heads of 64.
     CrateLarge,
+    /// The demo model of Yu et al., "Emergence of Segmentation with Minimalistic
+    /// White-Box Transformers" (2023): image 224, patch 8, 21,842 classes
+    /// (ImageNet-21k), dim 768, depth 12, 6 heads of 128, with the
+    /// `mlp_head` → `head` pair of [`CrateConfig::pre_logits`].
+    CrateDemo,
     /// The digits model: 28 × 28 grey images, patch 7, dim 128, depth 4, 4 heads of 32.
     Digits,
 }
@@ -68,6 +81,9 @@ impl Preset {
             Preset::CrateSmall => imagenet(576, 12, 12),
             Preset::CrateBase => imagenet(768, 12, 12),
             Preset::CrateLarge => imagenet(1024, 24, 16),
+            Preset::CrateDemo => {
+                CrateConfig::new(224, 8, 3, 21_842, 768, 12, 6, 128).with_pre_logits(true)
+            }
             Preset::Digits => CrateConfig::new(28, 7, 1, 10, 128, 4, 4, 32),
         }
     }
@@ -89,6 +105,16 @@ impl CrateConfig {
         self.heads * self.dim_head
     }
 
+    /// Width of the model's output: the classes, or `dim` for a
+    /// [`pre_logits`](CrateConfig::pre_logits) model (whose forward stops at `mlp_head`).
+    pub fn output_width(&self) -> usize {
+        if self.pre_logits {
+            self.dim
+        } else {
+            self.num_classes
+        }
+    }
+
     /// Whether MSSA has an output projection: the official code drops it
     /// when one head spans the whole token ($K = 1$, $p = d$).
     pub fn projects_out(&self) -> bool {
@@ -98,7 +124,8 @@ impl CrateConfig {
     /// The number of learned parameters, counted from the definition:
     /// patch embedding LN(patch) + Linear + LN(dim), class token, positions,
     /// per layer 2 LN + $U$ ($d \times Kp$) + output ($Kp \times d + d$) + $D$ ($d^2$),
-    /// head LN + Linear.
+    /// head LN + Linear (with [`pre_logits`](CrateConfig::pre_logits): LN +
+    /// Linear to `dim`, then Linear to the classes).
     pub fn parameter_count(&self) -> usize {
         let (d, inner, c) = (self.dim, self.inner_dim(), self.num_classes);
         let layer_norm = |n: usize| 2 * n;
@@ -110,7 +137,11 @@ impl CrateConfig {
             0
         };
         let layer = 2 * layer_norm(d) + d * inner + out + d * d;
-        let head = layer_norm(d) + d * c + c;
+        let head = if self.pre_logits {
+            layer_norm(d) + d * d + d + d * c + c
+        } else {
+            layer_norm(d) + d * c + c
+        };
         embedding + tokens + self.depth * layer + head
     }
 
@@ -118,7 +149,7 @@ impl CrateConfig {
     /// patch embedding $N \cdot$ patch_dim $\cdot d$; per layer, with $n = N + 1$
     /// tokens, the projection $n d K p$, the attention scores and their product
     /// with the values $2 K n^2 p$, the output projection $n K p d$ and the ISTA
-    /// block's two products $2 n d^2$; the head $d \cdot$ classes.
+    /// block's two products $2 n d^2$; the head $d \cdot$ (output width).
     pub fn forward_macs(&self) -> f64 {
         let (d, inner, p) = (
             self.dim as f64,
@@ -135,7 +166,7 @@ impl CrateConfig {
         let layer = n * d * inner + 2.0 * self.heads as f64 * n * n * p + out + 2.0 * n * d * d;
         patches * self.patch_dim() as f64 * d
             + self.depth as f64 * layer
-            + d * self.num_classes as f64
+            + d * self.output_width() as f64
     }
 
     /// Every size with its flag.

@@ -10,8 +10,11 @@
 //! `[out, in]`, Burn as `[in, out]`: burn-store's PyTorch adapter transposes
 //! them (and renames LayerNorm's `weight`/`bias` to `gamma`/`beta`); the ISTA
 //! dictionary is a bare parameter and stays in PyTorch layout, as our block
-//! expects. The input is a float32 `.npy` batch `N × C × H × W`, the output
-//! float32 logits `N × classes`.
+//! expects. The ImageNet-21k demo checkpoints add a `head` after a
+//! `dim → dim` `mlp_head` (see [`CrateConfig::pre_logits`]). The input is a
+//! float32 `.npy` batch `N × C × H × W`, the output float32 logits
+//! `N × classes` (`N × dim` for the demo model), and on request the class
+//! token's attention maps of one layer ([`crate::attention`]).
 
 use std::path::{Path, PathBuf};
 
@@ -20,15 +23,18 @@ use burn::store::{ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
 use burn::tensor::backend::AutodiffBackend;
 use ndarray::{Array2, Array4};
 
+use crate::attention::ClassAttention;
 use crate::config::{CrateConfig, Preset};
 use crate::device::{Device, Job, on_device};
 use crate::model::Crate;
 use shared::{Error, Result};
 
 /// Official parameter names (regex) and ours (replacement), in the order applied.
-pub const KEY_MAP: [(&str, &str); 11] = [
+pub const KEY_MAP: [(&str, &str); 12] = [
     // Multi-GPU (DistributedDataParallel) checkpoints prefix every key.
     (r"^module\.", ""),
+    // The demo checkpoints' separate classifier, before `mlp_head.1` takes our name `head`.
+    (r"^head\.", "classifier."),
     (r"^to_patch_embedding\.1\.", "patch_norm."),
     (r"^to_patch_embedding\.2\.", "patch_linear."),
     (r"^to_patch_embedding\.3\.", "embed_norm."),
@@ -86,12 +92,25 @@ pub fn official_name(path: &str) -> String {
         ("embed_norm.", "to_patch_embedding.3."),
         ("head_norm.", "mlp_head.0."),
         ("head.", "mlp_head.1."),
+        ("classifier.", "head."),
     ] {
         if let Some(t) = path.strip_prefix(ours) {
             return format!("{theirs}{}", ln(t));
         }
     }
     path.to_string()
+}
+
+/// A burn-store message with the tensor it quotes (`'layers.0.attn.qkv.weight'`)
+/// named as in the checkpoint.
+fn with_official_name(message: &str) -> String {
+    let mut parts = message.splitn(3, '\'');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(before), Some(path), Some(after)) => {
+            format!("{before}'{}'{after}", official_name(path))
+        }
+        _ => message.to_string(),
+    }
 }
 
 /// The command line of `infer`.
@@ -103,7 +122,7 @@ pub struct InferArgs {
     /// The images: a float32 .npy array N x C x H x W.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
-    /// Where to write the float32 logits N x classes (.npy).
+    /// Where to write the float32 logits N x classes (.npy; N x dim for crate-demo, whose forward stops at mlp_head).
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
     /// The model's shape; the flags below override single sizes.
@@ -133,6 +152,12 @@ pub struct InferArgs {
     /// Dimension of each head.
     #[arg(long)]
     pub dim_head: Option<usize>,
+    /// Also write the class token's attention maps here: attention.npy (N x heads x grid x grid) and one PNG per image.
+    #[arg(long, value_name = "DIR")]
+    pub attention_maps: Option<PathBuf>,
+    /// The layer whose attention is drawn, 0-based as in transformer.layers.L (default: the last).
+    #[arg(long, value_name = "L", requires = "attention_maps")]
+    pub attention_layer: Option<usize>,
     /// Images per forward pass.
     #[arg(long, default_value_t = 64)]
     pub batch: usize,
@@ -163,6 +188,9 @@ impl InferArgs {
         set(&mut m.dim_head, self.dim_head);
         m.validate()?;
         shared::cli::ensure_in_range("--batch", self.batch, 1, 1 << 20)?;
+        if let Some(layer) = self.attention_layer {
+            shared::cli::ensure_in_range("--attention-layer", layer, 0, m.depth - 1)?;
+        }
         Ok(m)
     }
 }
@@ -352,7 +380,7 @@ pub fn load_weights<B: Backend>(model: &mut Crate<B>, weights: &Path) -> Result<
         }
     };
     if let Some(e) = result.errors.first() {
-        return Err(data_error(weights, format!("{e}"), FIX));
+        return Err(data_error(weights, with_official_name(&e.to_string()), FIX));
     }
     if let Some((path, _)) = result.missing.first() {
         return Err(data_error(
@@ -379,23 +407,43 @@ pub fn load_weights<B: Backend>(model: &mut Crate<B>, weights: &Path) -> Result<
     Ok(())
 }
 
-/// Logits of `images` from the model in `weights`.
+/// Logits of `images` from the model in `weights`, and on request one
+/// layer's class-token attention.
 struct Infer<'a> {
     model: CrateConfig,
     weights: &'a Path,
     images: &'a Array4<f32>,
     batch: usize,
+    attention_layer: Option<usize>,
+}
+
+/// What `infer` computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inferred {
+    /// `N × classes` (`N × dim` for a [`CrateConfig::pre_logits`] model).
+    pub logits: Array2<f32>,
+    /// The requested layer's class-token attention, if asked for.
+    pub attention: Option<ClassAttention>,
+}
+
+fn inference_error(detail: String) -> Error {
+    Error::NumericalFailure {
+        algorithm: "CRATE inference",
+        detail,
+    }
 }
 
 impl Job for Infer<'_> {
-    type Output = Array2<f32>;
+    type Output = Inferred;
 
-    fn run<B: AutodiffBackend>(self, device: B::Device) -> Result<Array2<f32>> {
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Result<Inferred> {
         let mut model: Crate<B::InnerBackend> =
             self.model.init(&device, &mut shared::seeded_rng(0))?;
         load_weights(&mut model, self.weights)?;
         let (n, c, h, w) = self.images.dim();
-        let mut logits = Vec::with_capacity(n * self.model.num_classes);
+        let width = self.model.output_width();
+        let mut logits = Vec::with_capacity(n * width);
+        let mut parts = Vec::new();
         for start in (0..n).step_by(self.batch) {
             let end = (start + self.batch).min(n);
             let chunk: Vec<f32> = self
@@ -408,52 +456,117 @@ impl Job for Infer<'_> {
                 TensorData::new(chunk, [end - start, c, h, w]),
                 &device,
             );
-            let out: Vec<f32> =
-                model
-                    .forward(x)
-                    .into_data()
-                    .to_vec()
-                    .map_err(|e| Error::NumericalFailure {
-                        algorithm: "CRATE inference",
-                        detail: format!("{e:?}"),
-                    })?;
+            let out = match self.attention_layer {
+                Some(layer) => {
+                    let (out, mut traces) = model.forward_traced(x);
+                    parts.push(crate::attention::class_rows(
+                        traces.swap_remove(layer).attention,
+                    )?);
+                    out
+                }
+                None => model.forward(x),
+            };
+            let out: Vec<f32> = out
+                .into_data()
+                .to_vec()
+                .map_err(|e| inference_error(format!("{e:?}")))?;
             logits.extend(out);
         }
-        let logits = Array2::from_shape_vec((n, self.model.num_classes), logits).map_err(|e| {
-            Error::NumericalFailure {
-                algorithm: "CRATE inference",
-                detail: e.to_string(),
-            }
-        })?;
+        let logits = Array2::from_shape_vec((n, width), logits)
+            .map_err(|e| inference_error(e.to_string()))?;
         if logits.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NumericalFailure {
-                algorithm: "CRATE inference",
-                detail: "the logits overflowed or are NaN; check the weights".into(),
-            });
+            return Err(inference_error(
+                "the logits overflowed or are NaN; check the weights".into(),
+            ));
         }
-        Ok(logits)
+        let attention = match parts.is_empty() {
+            true => None,
+            false => Some(concat(parts)?),
+        };
+        Ok(Inferred { logits, attention })
     }
 }
 
-/// Runs `infer`: reads the weights and the images, writes the logits.
+/// The batches' attention, in order.
+fn concat(parts: Vec<ClassAttention>) -> Result<ClassAttention> {
+    let maps: Vec<_> = parts.iter().map(|p| p.maps.view()).collect();
+    let to_self: Vec<_> = parts.iter().map(|p| p.to_self.view()).collect();
+    Ok(ClassAttention {
+        maps: ndarray::concatenate(ndarray::Axis(0), &maps)
+            .map_err(|e| inference_error(e.to_string()))?,
+        to_self: ndarray::concatenate(ndarray::Axis(0), &to_self)
+            .map_err(|e| inference_error(e.to_string()))?,
+    })
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Writes `attention` into `dir`: `attention.npy` (`N × heads × grid × grid`,
+/// float32) and `image_NNNN.png` per image, the image (grey) then each head's
+/// map over it, at the input's size.
+///
+/// # Errors
+/// [`Error::Io`] if the directory or a file cannot be written.
+pub fn write_attention_maps(
+    dir: &Path,
+    images: &Array4<f32>,
+    attention: &ClassAttention,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+    let npy = dir.join("attention.npy");
+    ndarray_npy::write_npy(&npy, &attention.maps).map_err(|e| write_error(&npy, e))?;
+    for (i, image) in images.outer_iter().enumerate() {
+        let grey = crate::attention::to_grey(image);
+        let row = crate::attention::overlay_row(
+            grey.view(),
+            attention.maps.index_axis(ndarray::Axis(0), i),
+        )?;
+        let png = shared::image::rgb_png(row.view())?;
+        let path = dir.join(format!("image_{i:04}.png"));
+        std::fs::write(&path, png).map_err(|e| write_error(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Runs `infer`: reads the weights and the images, writes the logits (and
+/// the attention maps with `--attention-maps`); returns the logits.
 ///
 /// # Errors
 /// A bad flag, an unreadable or mismatched file, an unavailable device.
 pub fn infer(args: &InferArgs) -> Result<Array2<f32>> {
+    infer_all(args).map(|inferred| inferred.logits)
+}
+
+/// [`infer`], returning the attention maps too.
+///
+/// # Errors
+/// As [`infer`].
+pub fn infer_all(args: &InferArgs) -> Result<Inferred> {
     let model = args.model()?;
     let images = read_images(&args.input, &model)?;
-    let logits = on_device(
+    let attention_layer = args
+        .attention_maps
+        .as_ref()
+        .map(|_| args.attention_layer.unwrap_or(model.depth - 1));
+    let inferred = on_device(
         args.device,
         Infer {
             model,
             weights: &args.weights,
             images: &images,
             batch: args.batch,
+            attention_layer,
         },
     )?;
-    ndarray_npy::write_npy(&args.output, &logits).map_err(|e| Error::Io {
-        path: args.output.clone(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    Ok(logits)
+    ndarray_npy::write_npy(&args.output, &inferred.logits)
+        .map_err(|e| write_error(&args.output, e))?;
+    if let (Some(dir), Some(attention)) = (&args.attention_maps, &inferred.attention) {
+        write_attention_maps(dir, &images, attention)?;
+    }
+    Ok(inferred)
 }

@@ -1,5 +1,6 @@
 //! Chapter 5: CRATE, the white-box transformer unrolled from sparse rate reduction.
 
+pub mod attention;
 pub mod checkpoint;
 pub mod config;
 pub mod data;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use chapter_05::Config;
 use chapter_05::experiments::Checkpoints;
-use chapter_05::infer::{InferArgs, infer};
+use chapter_05::infer::{InferArgs, infer_all};
 use clap::{Parser, Subcommand};
 use shared::CommonArgs;
 
@@ -46,15 +46,23 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Infer(args)) => shared::run_main(|| {
-            let logits = infer(&args)?;
-            {
+            let inferred = infer_all(&args)?;
+            let logits = &inferred.logits;
+            let mut err = std::io::stderr();
+            let _ = writeln!(
+                err,
+                "wrote {} outputs ({} images x {}) to {}",
+                logits.len(),
+                logits.nrows(),
+                logits.ncols(),
+                args.output.display()
+            );
+            if let (Some(dir), Some(a)) = (&args.attention_maps, &inferred.attention) {
+                let (_, heads, grid, _) = a.maps.dim();
                 let _ = writeln!(
-                    std::io::stderr(),
-                    "wrote {} logits ({} images x {} classes) to {}",
-                    logits.len(),
-                    logits.nrows(),
-                    logits.ncols(),
-                    args.output.display()
+                    err,
+                    "wrote the class token's attention ({heads} heads, {grid} x {grid} patches) to {}",
+                    dir.display()
                 );
             }
             Ok(())

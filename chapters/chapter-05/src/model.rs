@@ -154,8 +154,11 @@ pub struct Crate<B: Backend> {
     pub layers: Vec<Layer<B>>,
     /// The head's LayerNorm (`mlp_head.0`).
     pub head_norm: LayerNorm<B>,
-    /// The classifier (`mlp_head.1`).
+    /// The classifier (`mlp_head.1`; `dim → dim` in a [`pre_logits`](CrateConfig::pre_logits) model).
     pub head: Linear<B>,
+    /// The demo checkpoints' separate `head` (`dim → classes`): loaded and
+    /// counted, not applied (the official forward stops at `mlp_head`).
+    pub classifier: Option<Linear<B>>,
     patch_size: usize,
 }
 
@@ -183,7 +186,8 @@ impl<B: Backend> Crate<B> {
         Tensor::cat(vec![cls, x.reshape([b, n, d])], 1) + self.pos_embedding.val()
     }
 
-    /// Logits `[batch, classes]` from the class token after the last layer.
+    /// Logits `[batch, classes]` (`[batch, dim]` for a `pre_logits` model)
+    /// from the class token after the last layer.
     pub fn classify(&self, tokens: Tensor<B, 3>) -> Tensor<B, 2> {
         let [b, _, d] = tokens.dims();
         let cls = tokens.slice([0..b, 0..1, 0..d]).reshape([b, d]);
@@ -295,7 +299,10 @@ impl CrateConfig {
             pos_embedding,
             layers,
             head_norm: norm(d),
-            head: linear(d, self.num_classes, true, device, rng),
+            head: linear(d, self.output_width(), true, device, rng),
+            classifier: self
+                .pre_logits
+                .then(|| linear(d, self.num_classes, true, device, rng)),
             patch_size: self.patch_size,
         })
     }

@@ -7,8 +7,8 @@ use std::process::Command;
 
 use chapter_05::Preset;
 use chapter_05::device::Device;
-use chapter_05::infer::{InferArgs, infer};
-use ndarray::Array2;
+use chapter_05::infer::{InferArgs, infer, infer_all};
+use ndarray::{Array2, Array4, Axis};
 use safetensors::SafeTensors;
 
 fn fixture(name: &str) -> PathBuf {
@@ -37,6 +37,8 @@ fn tiny_args(weights: PathBuf, output: PathBuf) -> InferArgs {
         depth: Some(2),
         heads: Some(2),
         dim_head: Some(8),
+        attention_maps: None,
+        attention_layer: None,
         batch: 2,
         device: Device::Cpu,
     }
@@ -340,4 +342,81 @@ fn bad_images_and_flags_are_one_line_errors() {
         assert_eq!(code, Some(2));
         assert!(err.contains("--features cuda"), "{err}");
     }
+}
+
+/// The demo checkpoints' head layout (`mlp_head` to `dim`, then a separate
+/// `head`), as `{"model": state_dict}` in a `.pth`: loaded by the crate-demo
+/// preset (shrunk by the size flags) and run as the official forward runs
+/// it, up to `mlp_head`.
+#[test]
+fn demo_head_layout_loads_and_runs_like_pytorch() {
+    let mut args = tiny_args(fixture("tiny_demo.pth"), scratch("demo.npy"));
+    args.preset = Preset::CrateDemo;
+    assert!(args.model().unwrap().pre_logits);
+    let got = infer(&args).unwrap();
+    let want: Array2<f32> = ndarray_npy::read_npy(fixture("tiny_demo_output.npy")).unwrap();
+    assert_eq!(got.dim(), (3, 16));
+    assert!(max_diff(&got, &want) <= 1e-4, "{}", max_diff(&got, &want));
+    // The plain layout under the demo preset, and the demo file under the
+    // plain one: a missing or unknown tensor by its official name.
+    let e = error_of(fixture("tiny_demo.pth"));
+    assert!(
+        e.contains("'mlp_head.1.weight'") && e.contains("[16, 16]"),
+        "{e}"
+    );
+    let mut args = tiny_args(fixture("tiny.safetensors"), scratch("unused.npy"));
+    args.preset = Preset::CrateDemo;
+    let e = infer(&args).unwrap_err().to_string();
+    assert!(e.contains("head"), "{e}");
+}
+
+/// `--attention-maps`: the class token's attention of the chosen layer
+/// agrees with PyTorch's (`tiny_attention.npy`, rows renormalized over the
+/// patches), each map sums to 1, and the files are written: the maps as
+/// .npy and one PNG per image (the image and one panel per head).
+#[test]
+fn attention_maps_match_pytorch_and_are_written() {
+    let pytorch: Array4<f32> = ndarray_npy::read_npy(fixture("tiny_attention.npy")).unwrap();
+    let (layers, n, heads, tokens) = pytorch.dim();
+    assert_eq!((layers, n, heads, tokens), (2, 3, 2, 5));
+    for layer in [Some(0), None] {
+        let dir = scratch(&format!("maps-{layer:?}"));
+        let mut args = tiny_args(fixture("tiny.safetensors"), scratch("maps.npy"));
+        args.attention_maps = Some(dir.clone());
+        args.attention_layer = layer;
+        let got = infer_all(&args).unwrap().attention.unwrap();
+        assert_eq!(got.maps.dim(), (3, 2, 2, 2));
+        let rows = pytorch.index_axis(Axis(0), layer.unwrap_or(layers - 1));
+        for i in 0..n {
+            for k in 0..heads {
+                let row = rows.slice(ndarray::s![i, k, ..]);
+                let patches: f32 = row.iter().skip(1).sum();
+                assert!((got.to_self[[i, k]] - row[0]).abs() <= 1e-5);
+                let map = got.maps.slice(ndarray::s![i, k, .., ..]);
+                assert!((map.sum() - 1.0).abs() <= 1e-5, "sum {}", map.sum());
+                for p in 0..4 {
+                    let want = row[1 + p] / patches;
+                    assert!(
+                        (map[[p / 2, p % 2]] - want).abs() <= 1e-5,
+                        "{layer:?} {i} {k} {p}"
+                    );
+                }
+            }
+        }
+        let written: Array4<f32> = ndarray_npy::read_npy(dir.join("attention.npy")).unwrap();
+        assert_eq!(written, got.maps);
+        for i in 0..n {
+            let png = std::fs::read(dir.join(format!("image_{i:04}.png"))).unwrap();
+            assert_eq!(&png[1..4], b"PNG");
+            let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+            // Width: the image and two heads, 8 pixels each, 2 apart; height 8; RGB.
+            assert_eq!((be(16), be(20), png[25]), (3 * 8 + 2 * 2, 8, 2));
+        }
+    }
+    // A layer the model does not have is a one-line error naming the flag.
+    let mut args = tiny_args(fixture("tiny.safetensors"), scratch("unused.npy"));
+    args.attention_maps = Some(scratch("never"));
+    args.attention_layer = Some(2);
+    let e = infer(&args).unwrap_err().to_string();
+    assert!(e.contains("--attention-layer") && !e.contains('\n'), "{e}");
 }

@@ -334,3 +334,37 @@ fn untrained_layers_compress_a_union_of_subspaces() {
     }
     assert!(demo.zeros.windows(2).all(|w| w[1] >= w[0]) && demo.zeros.last() > demo.zeros.first());
 }
+
+/// The ImageNet-21k demo model of the segmentation notebooks: 39,422,162
+/// parameters, counted with PyTorch from the official module definitions
+/// (`CRATE_base_demo()`: CRATE(224, patch 8, 21842 classes, dim 768, depth 12,
+/// 6 heads of 128) with `mlp_head` = LayerNorm(768) + Linear(768, 768) and
+/// `head` = Linear(768, 21842); `sum(p.numel() for p in model.parameters())`),
+/// and a small model of the same head layout built and counted by Burn.
+#[test]
+fn demo_preset_parameter_count_is_the_official_one() {
+    let demo = Preset::CrateDemo.config();
+    assert!(demo.pre_logits);
+    assert_eq!(
+        (
+            demo.image_size,
+            demo.patch_size,
+            demo.num_classes,
+            demo.dim,
+            demo.depth,
+            demo.heads,
+            demo.dim_head
+        ),
+        (224, 8, 21_842, 768, 12, 6, 128)
+    );
+    assert_eq!(demo.parameter_count(), 39_422_162);
+    assert_eq!(demo.output_width(), 768);
+    let small = CrateConfig::new(8, 4, 3, 5, 16, 2, 2, 8).with_pre_logits(true);
+    let model: Crate<B> = small.init(&Default::default(), &mut seeded_rng(0)).unwrap();
+    assert_eq!(model.num_params(), small.parameter_count());
+    assert_eq!(
+        small.parameter_count(),
+        CrateConfig::new(8, 4, 3, 5, 16, 2, 2, 8).parameter_count() + 16 * 16 + 16,
+        "the extra dim x dim layer of mlp_head"
+    );
+}

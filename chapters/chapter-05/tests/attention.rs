@@ -1,0 +1,60 @@
+//! The attention-mass measurement against hand-computed cases.
+
+use chapter_05::attention::{overlay_row, stroke_mass, upsample};
+use ndarray::{Array2, Array3, array};
+
+/// Uniform attention puts exactly the coverage on any mask; attention on one
+/// patch puts all its mass on that patch's pixels and its share on a part.
+#[test]
+fn stroke_mass_against_hand_computed_cases() {
+    let uniform = Array2::from_elem((2, 2), 0.25f32);
+    let mut mask = Array2::from_elem((4, 4), false);
+    mask[[0, 0]] = true;
+    mask[[3, 2]] = true;
+    mask[[3, 3]] = true;
+    let m = stroke_mass(uniform.view(), mask.view()).unwrap();
+    assert!((m.coverage - 3.0 / 16.0).abs() < 1e-12);
+    assert!((m.mass - m.coverage).abs() < 1e-7, "{m:?}");
+    let corner = array![[0.0f32, 0.0], [0.0, 1.0]];
+    let m = stroke_mass(corner.view(), mask.view()).unwrap();
+    assert!(
+        (m.mass - 0.5).abs() < 1e-12,
+        "two of the patch's four pixels: {m:?}"
+    );
+    let m = stroke_mass(corner.view(), Array2::from_elem((4, 4), false).view()).unwrap();
+    assert_eq!((m.mass, m.coverage), (0.0, 0.0));
+    assert!(stroke_mass(corner.view(), Array2::from_elem((5, 5), true).view()).is_err());
+    assert!(stroke_mass(corner.view(), Array2::from_elem((4, 6), true).view()).is_err());
+}
+
+#[test]
+fn upsampling_keeps_the_total_and_the_layout() {
+    let map = array![[0.1f32, 0.2], [0.3, 0.4]];
+    let up = upsample(map.view(), 3);
+    assert_eq!(up.dim(), (6, 6));
+    assert!((up.sum() - 1.0).abs() < 1e-6);
+    assert!((up[[5, 0]] - 0.3 / 9.0).abs() < 1e-7);
+    assert!((up[[0, 5]] - 0.2 / 9.0).abs() < 1e-7);
+}
+
+/// The grey image first, then one panel per head; the hottest patch of each
+/// head is drawn in viridis's brightest colour mixed with the grey.
+#[test]
+fn overlay_row_lays_out_the_panels() {
+    let grey = Array2::from_elem((4, 4), 1.0);
+    let mut maps = Array3::from_elem((2, 2, 2), 0.0f32);
+    maps[[0, 0, 0]] = 1.0;
+    maps[[1, 1, 1]] = 1.0;
+    let row = overlay_row(grey.view(), maps.view()).unwrap();
+    assert_eq!(row.dim(), (4, 3 * 4 + 2 * 2, 3));
+    assert_eq!(row.slice(ndarray::s![0, 0, ..]).to_vec(), [255, 255, 255]);
+    let hot = row.slice(ndarray::s![0, 6, ..]).to_vec();
+    let cold = row.slice(ndarray::s![3, 9, ..]).to_vec();
+    assert!(hot[0] > cold[0] && hot[1] > cold[1], "{hot:?} vs {cold:?}");
+    assert_eq!(
+        row.slice(ndarray::s![3, 15, ..]).to_vec(),
+        hot,
+        "head 2's hot patch"
+    );
+    assert!(overlay_row(Array2::from_elem((5, 5), 1.0).view(), maps.view()).is_err());
+}
