@@ -203,3 +203,76 @@ pub fn to_grey(image: ArrayView3<f32>) -> Array2<f64> {
         mean.mapv(|_| 0.5)
     }
 }
+
+/// A digit pixel (in $[0, 1]$) brighter than this is stroke.
+pub const STROKE_THRESHOLD: f64 = 0.5;
+
+/// Mean attention mass on the strokes, per layer and head, over a set of images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MassByHead {
+    /// `[layer][head]`: the mean over images of $m_k$.
+    pub mass: Vec<Vec<f64>>,
+    /// The mean over images of the coverage $|S|/(HW)$.
+    pub coverage: f64,
+    /// The mean over images of the most a map could put on the strokes at
+    /// this patch size: all its weight on the patch with the most stroke.
+    pub ceiling: f64,
+}
+
+/// The largest share of stroke pixels in one patch of a `grid × grid` tiling of `mask`.
+fn densest_patch(mask: ArrayView2<bool>, grid: usize) -> f64 {
+    let side = mask.nrows() / grid.max(1);
+    let mut best = 0usize;
+    for pr in 0..grid {
+        for pc in 0..grid {
+            let patch = mask.slice(s![pr * side..(pr + 1) * side, pc * side..(pc + 1) * side]);
+            best = best.max(patch.iter().filter(|v| **v).count());
+        }
+    }
+    best as f64 / (side * side).max(1) as f64
+}
+
+/// [`MassByHead`] of the per-layer attention `layers` (each over the same
+/// images) on the stroke `masks` (one per image).
+///
+/// # Errors
+/// [`Error::Shape`] if the number of masks is not the number of images, or
+/// as [`stroke_mass`].
+pub fn mean_stroke_mass(layers: &[ClassAttention], masks: &[Array2<bool>]) -> Result<MassByHead> {
+    let mut mass = Vec::with_capacity(layers.len());
+    for attention in layers {
+        let (images, heads, _, _) = attention.maps.dim();
+        if images != masks.len() || images == 0 {
+            return Err(Error::shape(
+                "stroke masks",
+                format!("one per image ({images})"),
+                masks.len().to_string(),
+            ));
+        }
+        let mut sums = vec![0.0; heads];
+        for (i, mask) in masks.iter().enumerate() {
+            for (k, sum) in sums.iter_mut().enumerate() {
+                let map = attention.maps.slice(s![i, k, .., ..]);
+                *sum += stroke_mass(map, mask.view())?.mass;
+            }
+        }
+        mass.push(sums.iter().map(|s| s / images as f64).collect());
+    }
+    let images = masks.len().max(1) as f64;
+    let coverage = masks
+        .iter()
+        .map(|m| m.iter().filter(|v| **v).count() as f64 / m.len().max(1) as f64)
+        .sum::<f64>()
+        / images;
+    let grid = layers.first().map_or(1, |a| a.maps.dim().2);
+    let ceiling = masks
+        .iter()
+        .map(|m| densest_patch(m.view(), grid))
+        .sum::<f64>()
+        / images;
+    Ok(MassByHead {
+        mass,
+        coverage,
+        ceiling,
+    })
+}

@@ -5,9 +5,12 @@ use burn::module::AutodiffModule;
 use burn::optim::AdamWConfig;
 use burn::tensor::backend::AutodiffBackend;
 
+use crate::attention::{
+    ClassAttention, MassByHead, STROKE_THRESHOLD, class_attention, mean_stroke_mass,
+};
 use crate::checkpoint::{self, State};
 use crate::config::{CrateConfig, Preset};
-use crate::data::Images;
+use crate::data::{Images, PIXEL_MEAN, PIXEL_STD, SIDE};
 use crate::device::{Device, Job, on_device};
 use crate::probe::{LayerProbe, probe};
 use crate::train::{EpochStats, Schedule, test_accuracy, train_epoch};
@@ -70,6 +73,8 @@ pub const CLIP_NORM: f32 = 1.0;
 pub const MAX_SHIFT: usize = 2;
 /// Test images the white-box probes look at.
 pub const PROBE_IMAGES: usize = 256;
+/// Test digits whose attention maps the report draws (the first of distinct classes).
+pub const ATTENTION_EXAMPLES: usize = 4;
 /// Images per inference batch.
 pub const EVAL_BATCH: usize = 500;
 /// Most multiply-adds a CPU run may take for training (forward and backward
@@ -206,6 +211,21 @@ pub struct Results {
     pub before: Vec<LayerProbe>,
     /// The same after training.
     pub after: Vec<LayerProbe>,
+    /// Where the class token looks, at initialization.
+    pub attention_before: AttentionProbe,
+    /// The same after training.
+    pub attention_after: AttentionProbe,
+    /// The example digits of the attention figure: pixels in $[0, 1]$ and labels.
+    pub attention_examples: Vec<(ndarray::Array2<f64>, usize)>,
+}
+
+/// The class token's attention on the probe digits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttentionProbe {
+    /// Mean mass on the strokes per layer and head.
+    pub mass: MassByHead,
+    /// The last layer's maps of the [`ATTENTION_EXAMPLES`] example digits.
+    pub examples: ClassAttention,
 }
 
 /// The training split and test split the run uses (`--quick`: balanced subsets).
@@ -239,6 +259,55 @@ struct Trained {
     history: Vec<EpochStats>,
     before: Vec<LayerProbe>,
     after: Vec<LayerProbe>,
+    attention_before: AttentionProbe,
+    attention_after: AttentionProbe,
+}
+
+/// A test digit's pixels back in $[0, 1]$.
+fn raw_digit(images: &Images, i: usize) -> ndarray::Array2<f64> {
+    let px = &images.pixels[i * SIDE * SIDE..(i + 1) * SIDE * SIDE];
+    ndarray::Array2::from_shape_fn((SIDE, SIDE), |(r, c)| {
+        f64::from(px[r * SIDE + c] * PIXEL_STD + PIXEL_MEAN)
+    })
+}
+
+/// The first test digit of each of the first [`ATTENTION_EXAMPLES`] classes met.
+fn example_indices(test: &Images) -> Vec<usize> {
+    let mut seen = Vec::new();
+    let mut idx = Vec::new();
+    for (i, &label) in test.labels.iter().enumerate() {
+        if idx.len() == ATTENTION_EXAMPLES {
+            break;
+        }
+        if !seen.contains(&label) {
+            seen.push(label);
+            idx.push(i);
+        }
+    }
+    idx
+}
+
+/// [`AttentionProbe`] of `model` on the test digits `probe_idx`.
+fn attention_probe<B: burn::tensor::backend::Backend>(
+    model: &crate::Crate<B>,
+    test: &Images,
+    probe_idx: &[usize],
+    device: &B::Device,
+) -> Result<AttentionProbe> {
+    let (x, _) = test.batch(probe_idx, None, device);
+    let layers = class_attention(model, x)?;
+    let masks: Vec<_> = probe_idx
+        .iter()
+        .map(|&i| raw_digit(test, i).mapv(|v| v > STROKE_THRESHOLD))
+        .collect();
+    let mass = mean_stroke_mass(&layers, &masks)?;
+    let (x, _) = test.batch(&example_indices(test), None, device);
+    let mut last = class_attention(model, x)?;
+    let examples = last.pop().ok_or_else(|| Error::NumericalFailure {
+        algorithm: "attention probe",
+        detail: "the model has no layers".into(),
+    })?;
+    Ok(AttentionProbe { mass, examples })
 }
 
 impl Job for Supervised<'_> {
@@ -250,7 +319,10 @@ impl Job for Supervised<'_> {
             .model()
             .init::<B>(&device, &mut Stream::Init.rng(c.seed))?;
         let parameters = burn::module::Module::num_params(&model);
-        let probe_idx: Vec<usize> = (0..PROBE_IMAGES.min(self.test.len())).collect();
+        // At initialization (also when resuming: the seed gives the same model).
+        let attention_before =
+            attention_probe(&model.valid(), self.test, &probe_idx_of(self.test), &device)?;
+        let probe_idx = probe_idx_of(self.test);
         let probe_on = |model: &crate::Crate<B>| {
             let valid = model.valid();
             let (x, _) = self.test.batch(&probe_idx, None, &device);
@@ -325,14 +397,22 @@ impl Job for Supervised<'_> {
         }
         bar.finish_and_clear();
         let after = probe_on(&model)?;
+        let attention_after = attention_probe(&model.valid(), self.test, &probe_idx, &device)?;
         Ok(Trained {
             schedule,
             parameters,
             history: state.history,
             before: state.before,
             after,
+            attention_before,
+            attention_after,
         })
     }
+}
+
+/// The test digits the probes look at.
+fn probe_idx_of(test: &Images) -> Vec<usize> {
+    (0..PROBE_IMAGES.min(test.len())).collect()
 }
 
 /// A checkpoint must come from a run with the same model, schedule, seed and data.
@@ -406,6 +486,7 @@ pub fn run_all_with(
         Preset::CrateSmall,
         Preset::CrateBase,
         Preset::CrateLarge,
+        Preset::CrateDemo,
         Preset::Digits,
     ]
     .into_iter()
@@ -430,5 +511,11 @@ pub fn run_all_with(
         history: trained.history,
         before: trained.before,
         after: trained.after,
+        attention_before: trained.attention_before,
+        attention_after: trained.attention_after,
+        attention_examples: example_indices(&test)
+            .into_iter()
+            .map(|i| (raw_digit(&test, i), test.labels[i]))
+            .collect(),
     })
 }

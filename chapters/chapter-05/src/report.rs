@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::attention::{STROKE_THRESHOLD, overlay_row};
 use crate::experiments::{CLIP_NORM, MAX_SHIFT, PROBE_IMAGES, Results, WEIGHT_DECAY};
 use crate::probe::{LayerProbe, PROBE_EPS_SQ};
 use crate::theory::SETUP;
@@ -29,10 +30,12 @@ pub fn render(results: &Results) -> Result<Output> {
     write_theory(&mut report, results);
     write_training(&mut report, results);
     write_white_box(&mut report, results);
+    write_attention(&mut report, results);
     let figures = vec![
         ("theory.svg".to_string(), theory_figure(results)?),
         ("training.svg".to_string(), training_figure(results)?),
         ("white_box.svg".to_string(), white_box_figure(results)?),
+        ("attention.svg".to_string(), attention_figure(results)?),
     ];
     Ok(Output { report, figures })
 }
@@ -59,7 +62,11 @@ fn write_presets(out: &mut String, r: &Results) {
             m.dim.to_string(),
             m.depth.to_string(),
             format!("{} x {}", m.heads, m.dim_head),
-            m.num_classes.to_string(),
+            if m.pre_logits {
+                format!("{} (after {} -> {})", m.num_classes, m.dim, m.dim)
+            } else {
+                m.num_classes.to_string()
+            },
             row.parameters.to_string(),
         ]);
     }
@@ -162,6 +169,93 @@ fn write_white_box(out: &mut String, r: &Results) {
         ]);
     }
     let _ = writeln!(out, "{t}");
+}
+
+fn percent(x: f64) -> String {
+    format!("{}%", fixed(100.0 * x, 1))
+}
+
+fn write_attention(out: &mut String, r: &Results) {
+    out.push_str(&heading("5. Where does the class token look?"));
+    let (before, after) = (&r.attention_before.mass, &r.attention_after.mass);
+    let _ = writeln!(
+        out,
+        "On the same {} test digits: each head's class-token attention over the {} patches (its weight\n\
+         on itself removed, the rest renormalized), each patch's weight spread evenly over its pixels;\n\
+         mass = the share that lands on stroke pixels (brighter than {STROKE_THRESHOLD}). The strokes cover {} of\n\
+         the image on average: attention spread evenly would put that much on them. The most a map can\n\
+         put there at this patch size (all weight on the patch with the most stroke) is {}.\n",
+        PROBE_IMAGES.min(r.sizes.1),
+        r.model.num_patches(),
+        percent(after.coverage),
+        percent(after.ceiling),
+    );
+    let heads = after.mass.first().map_or(0, Vec::len);
+    let mut header = vec![
+        "layer".to_string(),
+        "init, mean of heads".into(),
+        "trained, mean of heads".into(),
+    ];
+    header.extend((1..=heads).map(|k| format!("trained, head {k}")));
+    let mut t = Table::new(header);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    for (l, (b, a)) in before.mass.iter().zip(&after.mass).enumerate() {
+        let mut row = vec![(l + 1).to_string(), percent(mean(b)), percent(mean(a))];
+        row.extend(a.iter().map(|&m| percent(m)));
+        t.row(row);
+    }
+    let _ = writeln!(out, "{t}");
+    let self_weight = |p: &crate::experiments::AttentionProbe| {
+        let w = &p.examples.to_self;
+        w.iter().map(|&v| f64::from(v)).sum::<f64>() / w.len().max(1) as f64
+    };
+    let _ = writeln!(
+        out,
+        "Last layer, example digits: the class token's weight on itself, before renormalizing, is {} at\n\
+         initialization and {} trained (mean over heads and examples).\n",
+        percent(self_weight(&r.attention_before)),
+        percent(self_weight(&r.attention_after)),
+    );
+}
+
+/// The example digits and each head's last-layer map: at initialization on
+/// the left, trained on the right.
+fn attention_figure(r: &Results) -> Result<String> {
+    const GAP: usize = 12;
+    let mut rows = Vec::new();
+    for (i, (digit, _)) in r.attention_examples.iter().enumerate() {
+        let maps = |p: &crate::experiments::AttentionProbe| {
+            p.examples.maps.index_axis(ndarray::Axis(0), i).to_owned()
+        };
+        let left = overlay_row(digit.view(), maps(&r.attention_before).view())?;
+        let right = overlay_row(digit.view(), maps(&r.attention_after).view())?;
+        let (h, w, _) = left.dim();
+        let mut row = ndarray::Array3::from_elem((h + 2, 2 * w + GAP, 3), 255u8);
+        row.slice_mut(ndarray::s![0..h, 0..w, ..]).assign(&left);
+        row.slice_mut(ndarray::s![0..h, w + GAP.., ..])
+            .assign(&right);
+        rows.push(row);
+    }
+    let views: Vec<_> = rows.iter().map(|r| r.view()).collect();
+    let grid = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| shared::Error::Plot {
+        name: "attention.svg".into(),
+        message: e.to_string(),
+    })?;
+    let labels: Vec<String> = r
+        .attention_examples
+        .iter()
+        .map(|(_, l)| l.to_string())
+        .collect();
+    shared::image::rgb_image(
+        "Class-token attention, last layer: at initialization (left), trained (right)",
+        grid.view(),
+        3,
+        &format!(
+            "rows: test digits {}; in each half the digit, then heads 1-{}",
+            labels.join(", "),
+            r.attention_after.examples.maps.dim().1
+        ),
+    )
 }
 
 fn theory_figure(r: &Results) -> Result<String> {

@@ -1,6 +1,6 @@
 //! The attention-mass measurement against hand-computed cases.
 
-use chapter_05::attention::{overlay_row, stroke_mass, upsample};
+use chapter_05::attention::{ClassAttention, mean_stroke_mass, overlay_row, stroke_mass, upsample};
 use ndarray::{Array2, Array3, array};
 
 /// Uniform attention puts exactly the coverage on any mask; attention on one
@@ -57,4 +57,30 @@ fn overlay_row_lays_out_the_panels() {
         "head 2's hot patch"
     );
     assert!(overlay_row(Array2::from_elem((5, 5), 1.0).view(), maps.view()).is_err());
+}
+
+/// Means over images and heads, the coverage, and the ceiling (all weight on
+/// the patch with the most stroke), on two hand-made images.
+#[test]
+fn mean_stroke_mass_over_images() {
+    let mut maps = ndarray::Array4::zeros((2, 2, 2, 2));
+    maps.slice_mut(ndarray::s![.., 0, .., ..]).fill(0.25f32);
+    maps[[0, 1, 0, 0]] = 1.0;
+    maps[[1, 1, 1, 1]] = 1.0;
+    let attention = ClassAttention {
+        maps,
+        to_self: Array2::zeros((2, 2)),
+    };
+    // Image 0: the whole top-left patch is stroke; image 1: one pixel of it.
+    let mut a = Array2::from_elem((4, 4), false);
+    a.slice_mut(ndarray::s![0..2, 0..2]).fill(true);
+    let mut b = Array2::from_elem((4, 4), false);
+    b[[0, 0]] = true;
+    let m = mean_stroke_mass(&[attention], &[a, b]).unwrap();
+    assert!((m.coverage - (4.0 / 16.0 + 1.0 / 16.0) / 2.0).abs() < 1e-12);
+    assert!((m.ceiling - (1.0 + 0.25) / 2.0).abs() < 1e-12);
+    // Head 1 uniform: the coverage; head 2: all of image 0's patch, none of image 1's.
+    assert!((m.mass[0][0] - m.coverage).abs() < 1e-7, "{m:?}");
+    assert!((m.mass[0][1] - 0.5).abs() < 1e-7, "{m:?}");
+    assert!(mean_stroke_mass(&[], &[]).unwrap().mass.is_empty());
 }

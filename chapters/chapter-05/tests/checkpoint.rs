@@ -47,6 +47,9 @@ fn quick_run_is_pinned_and_resuming_reproduces_it() {
     assert_eq!(resumed.history, full.history);
     assert_eq!(resumed.before, full.before);
     assert_eq!(resumed.after, full.after);
+    // The attention at initialization comes from the seed, also when resuming.
+    assert_eq!(resumed.attention_before, full.attention_before);
+    assert_eq!(resumed.attention_after, full.attention_after);
 
     // Another seed: refused, naming the mismatch.
     let other = Config {
