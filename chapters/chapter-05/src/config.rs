@@ -62,6 +62,12 @@ pub enum Preset {
     CrateBase,
     /// CRATE-L: dim 1024, depth 24, 16 heads of 64.
     CrateLarge,
+    /// CRATE-S/8 on ImageNet-21k (the segmentation work's `CRATE_small_21k`):
+    /// image 224, patch 8, 21,842 classes, dim 384, depth 12, 6 heads of 64.
+    CrateSmall21k,
+    /// CRATE-B/8 on ImageNet-21k (`CRATE_base_21k`): image 224, patch 8,
+    /// 21,842 classes, dim 768, depth 12, 12 heads of 64.
+    CrateBase21k,
     /// The demo model of Yu et al., "Emergence of Segmentation with Minimalistic
     /// White-Box Transformers" (2023): image 224, patch 8, 21,842 classes
     /// (ImageNet-21k), dim 768, depth 12, 6 heads of 128, with the
@@ -81,6 +87,8 @@ impl Preset {
             Preset::CrateSmall => imagenet(576, 12, 12),
             Preset::CrateBase => imagenet(768, 12, 12),
             Preset::CrateLarge => imagenet(1024, 24, 16),
+            Preset::CrateSmall21k => CrateConfig::new(224, 8, 3, 21_842, 384, 12, 6, 64),
+            Preset::CrateBase21k => CrateConfig::new(224, 8, 3, 21_842, 768, 12, 12, 64),
             Preset::CrateDemo => {
                 CrateConfig::new(224, 8, 3, 21_842, 768, 12, 6, 128).with_pre_logits(true)
             }

@@ -486,6 +486,8 @@ pub fn run_all_with(
         Preset::CrateSmall,
         Preset::CrateBase,
         Preset::CrateLarge,
+        Preset::CrateSmall21k,
+        Preset::CrateBase21k,
         Preset::CrateDemo,
         Preset::Digits,
     ]

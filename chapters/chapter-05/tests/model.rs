@@ -42,6 +42,10 @@ fn preset_parameter_counts_are_the_official_ones() {
         (Preset::CrateSmall, 13_116_328),
         (Preset::CrateBase, 22_796_008),
         (Preset::CrateLarge, 77_641_192),
+        // PyTorch's count of the segmentation work's CRATE_small_21k and
+        // CRATE_base_21k (patch 8, 21,842 classes), like the demo's below.
+        (Preset::CrateSmall21k, 14_118_482),
+        (Preset::CrateBase21k, 38_831_570),
         (Preset::Digits, 209_772),
     ];
     for (preset, count) in want {
