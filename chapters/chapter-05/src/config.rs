@@ -64,9 +64,11 @@ pub enum Preset {
     CrateLarge,
     /// CRATE-S/8 on ImageNet-21k (the segmentation work's `CRATE_small_21k`):
     /// image 224, patch 8, 21,842 classes, dim 384, depth 12, 6 heads of 64.
+    #[value(name = "crate-small-21k")]
     CrateSmall21k,
     /// CRATE-B/8 on ImageNet-21k (`CRATE_base_21k`): image 224, patch 8,
     /// 21,842 classes, dim 768, depth 12, 12 heads of 64.
+    #[value(name = "crate-base-21k")]
     CrateBase21k,
     /// The demo model of Yu et al., "Emergence of Segmentation with Minimalistic
     /// White-Box Transformers" (2023): image 224, patch 8, 21,842 classes
