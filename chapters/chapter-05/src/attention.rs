@@ -122,7 +122,7 @@ pub fn upsample(map: ArrayView2<f32>, factor: usize) -> Array2<f64> {
 pub fn stroke_mass(map: ArrayView2<f32>, mask: ArrayView2<bool>) -> Result<StrokeMass> {
     let (g, gw) = map.dim();
     let (h, w) = mask.dim();
-    if g == 0 || g != gw || h != w || !h.is_multiple_of(g) {
+    if g == 0 || h == 0 || g != gw || h != w || !h.is_multiple_of(g) {
         return Err(Error::shape(
             "stroke mask",
             format!("a square multiple of the {g} x {gw} grid"),
@@ -152,9 +152,14 @@ pub const PANEL_GAP: usize = 2;
 /// `grey` is `H × W` in $[0, 1]$; `maps` is `[heads, grid, grid]`.
 ///
 /// # Errors
-/// [`Error::Shape`] if the image is not the grid scaled by a whole factor; a
-/// NaN in either input.
+/// [`Error::Shape`] if the image is not the grid scaled by a whole factor;
+/// [`Error::NonFinite`] for NaN or an infinity in either input.
 pub fn overlay_row(grey: ArrayView2<f64>, maps: ArrayView3<f32>) -> Result<Array3<u8>> {
+    if maps.iter().any(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
+            name: "attention maps",
+        });
+    }
     let (heads, g, _) = maps.dim();
     let (h, w) = grey.dim();
     if g == 0 || h != w || !h.is_multiple_of(g) {
@@ -190,18 +195,23 @@ pub fn overlay_row(grey: ArrayView2<f64>, maps: ArrayView3<f32>) -> Result<Array
 /// An image `[channels, H, W]` as grey levels in $[0, 1]$: the mean over
 /// channels, stretched from its minimum to its maximum (a constant image is
 /// mid-grey).
-pub fn to_grey(image: ArrayView3<f32>) -> Array2<f64> {
-    let mean = image.mapv(f64::from).mean_axis(ndarray::Axis(0));
-    let Some(mean) = mean else {
-        return Array2::zeros((0, 0));
+///
+/// # Errors
+/// [`Error::NonFinite`] for NaN or an infinity; [`Error::Shape`] for no channels.
+pub fn to_grey(image: ArrayView3<f32>) -> Result<Array2<f64>> {
+    if image.iter().any(|v| !v.is_finite()) {
+        return Err(Error::NonFinite { name: "image" });
+    }
+    let Some(mean) = image.mapv(f64::from).mean_axis(ndarray::Axis(0)) else {
+        return Err(Error::shape("image", "at least one channel", "none"));
     };
     let lo = mean.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = mean.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if hi > lo {
+    Ok(if hi > lo {
         mean.mapv(|v| (v - lo) / (hi - lo))
     } else {
         mean.mapv(|_| 0.5)
-    }
+    })
 }
 
 /// A digit pixel (in $[0, 1]$) brighter than this is stroke.
@@ -239,6 +249,17 @@ fn densest_patch(mask: ArrayView2<bool>, grid: usize) -> f64 {
 /// [`Error::Shape`] if the number of masks is not the number of images, or
 /// as [`stroke_mass`].
 pub fn mean_stroke_mass(layers: &[ClassAttention], masks: &[Array2<bool>]) -> Result<MassByHead> {
+    let grid = layers.first().map_or(1, |a| a.maps.dim().2);
+    if let Some(bad) = masks
+        .iter()
+        .find(|m| m.is_empty() || m.nrows() != m.ncols() || !m.nrows().is_multiple_of(grid))
+    {
+        return Err(Error::shape(
+            "stroke mask",
+            format!("a square multiple of the {grid} x {grid} grid"),
+            format!("{:?}", bad.dim()),
+        ));
+    }
     let mut mass = Vec::with_capacity(layers.len());
     for attention in layers {
         let (images, heads, _, _) = attention.maps.dim();
@@ -264,7 +285,6 @@ pub fn mean_stroke_mass(layers: &[ClassAttention], masks: &[Array2<bool>]) -> Re
         .map(|m| m.iter().filter(|v| **v).count() as f64 / m.len().max(1) as f64)
         .sum::<f64>()
         / images;
-    let grid = layers.first().map_or(1, |a| a.maps.dim().2);
     let ceiling = masks
         .iter()
         .map(|m| densest_patch(m.view(), grid))

@@ -458,10 +458,15 @@ impl Job for Infer<'_> {
             );
             let out = match self.attention_layer {
                 Some(layer) => {
-                    let (out, mut traces) = model.forward_traced(x);
-                    parts.push(crate::attention::class_rows(
-                        traces.swap_remove(layer).attention,
-                    )?);
+                    let (out, attention) =
+                        model.forward_with_attention(x, layer).ok_or_else(|| {
+                            Error::out_of_range(
+                                "--attention-layer",
+                                format!("below the depth {}", self.model.depth),
+                                layer,
+                            )
+                        })?;
+                    parts.push(crate::attention::class_rows(attention)?);
                     out
                 }
                 None => model.forward(x),
@@ -511,17 +516,26 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
 /// map over it, at the input's size.
 ///
 /// # Errors
+/// [`Error::Shape`] if there is not one set of maps per image or the image
+/// is not the grid scaled by a whole factor; [`Error::NonFinite`] for NaN;
 /// [`Error::Io`] if the directory or a file cannot be written.
 pub fn write_attention_maps(
     dir: &Path,
     images: &Array4<f32>,
     attention: &ClassAttention,
 ) -> Result<()> {
+    if attention.maps.dim().0 != images.dim().0 {
+        return Err(Error::shape(
+            "attention maps",
+            format!("one set per image ({})", images.dim().0),
+            attention.maps.dim().0.to_string(),
+        ));
+    }
     std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
     let npy = dir.join("attention.npy");
     ndarray_npy::write_npy(&npy, &attention.maps).map_err(|e| write_error(&npy, e))?;
     for (i, image) in images.outer_iter().enumerate() {
-        let grey = crate::attention::to_grey(image);
+        let grey = crate::attention::to_grey(image)?;
         let row = crate::attention::overlay_row(
             grey.view(),
             attention.maps.index_axis(ndarray::Axis(0), i),

@@ -220,6 +220,26 @@ impl<B: Backend> Crate<B> {
         (self.classify(x), traces)
     }
 
+    /// Logits (as [`Crate::forward`]) and the attention of layer `layer` only,
+    /// `[batch, heads, tokens, tokens]`; the other layers' intermediates are
+    /// dropped as the forward goes (a 12-layer model at 224/8 would otherwise
+    /// hold gigabytes per batch). `None` if there is no such layer.
+    pub fn forward_with_attention(
+        &self,
+        images: Tensor<B, 4>,
+        layer: usize,
+    ) -> Option<(Tensor<B, 2>, Tensor<B, 4>)> {
+        let mut x = self.embed(images);
+        let mut attention = None;
+        for (l, block) in self.layers.iter().enumerate() {
+            if l == layer {
+                attention = Some(Attention::attention(block.attn.project(x.clone())));
+            }
+            x = block.forward(x);
+        }
+        attention.map(|a| (self.classify(x), a))
+    }
+
     /// Side length of a patch, pixels.
     pub fn patch_size(&self) -> usize {
         self.patch_size

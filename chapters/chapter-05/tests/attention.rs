@@ -38,25 +38,34 @@ fn upsampling_keeps_the_total_and_the_layout() {
 }
 
 /// The grey image first, then one panel per head; the hottest patch of each
-/// head is drawn in viridis's brightest colour mixed with the grey.
+/// head is drawn in viridis's brightest colour mixed with the grey. The hot
+/// patches are off the diagonal, so a transposed map would show.
 #[test]
 fn overlay_row_lays_out_the_panels() {
     let grey = Array2::from_elem((4, 4), 1.0);
     let mut maps = Array3::from_elem((2, 2, 2), 0.0f32);
-    maps[[0, 0, 0]] = 1.0;
-    maps[[1, 1, 1]] = 1.0;
+    // Head 1 hot at the top right patch, head 2 at the bottom left.
+    maps[[0, 0, 1]] = 1.0;
+    maps[[1, 1, 0]] = 1.0;
     let row = overlay_row(grey.view(), maps.view()).unwrap();
     assert_eq!(row.dim(), (4, 3 * 4 + 2 * 2, 3));
     assert_eq!(row.slice(ndarray::s![0, 0, ..]).to_vec(), [255, 255, 255]);
-    let hot = row.slice(ndarray::s![0, 6, ..]).to_vec();
-    let cold = row.slice(ndarray::s![3, 9, ..]).to_vec();
+    // Panel 1 starts at column 6, panel 2 at column 12.
+    let hot = row.slice(ndarray::s![0, 6 + 3, ..]).to_vec();
+    let cold = row.slice(ndarray::s![0, 6, ..]).to_vec();
     assert!(hot[0] > cold[0] && hot[1] > cold[1], "{hot:?} vs {cold:?}");
     assert_eq!(
-        row.slice(ndarray::s![3, 15, ..]).to_vec(),
+        row.slice(ndarray::s![3, 12, ..]).to_vec(),
         hot,
         "head 2's hot patch"
     );
+    assert_eq!(row.slice(ndarray::s![0, 12, ..]).to_vec(), cold);
     assert!(overlay_row(Array2::from_elem((5, 5), 1.0).view(), maps.view()).is_err());
+    maps[[0, 0, 0]] = f32::NAN;
+    assert!(
+        overlay_row(grey.view(), maps.view()).is_err(),
+        "NaN is an error"
+    );
 }
 
 /// Means over images and heads, the coverage, and the ceiling (all weight on
@@ -83,4 +92,13 @@ fn mean_stroke_mass_over_images() {
     assert!((m.mass[0][0] - m.coverage).abs() < 1e-7, "{m:?}");
     assert!((m.mass[0][1] - 0.5).abs() < 1e-7, "{m:?}");
     assert!(mean_stroke_mass(&[], &[]).unwrap().mass.is_empty());
+    // A mask that is empty or not square is an error, not a panic or NaN.
+    assert!(mean_stroke_mass(&[], &[Array2::from_elem((4, 2), true)]).is_err());
+    assert!(
+        stroke_mass(
+            Array2::from_elem((2, 2), 0.25f32).view(),
+            Array2::from_elem((0, 0), true).view()
+        )
+        .is_err()
+    );
 }

@@ -293,6 +293,25 @@ fn bad_images_and_flags_are_one_line_errors() {
         "{err}"
     );
 
+    // --attention-layer without --attention-maps: clap's one line keeps the
+    // name of what is missing.
+    let mut bad = vec![
+        "infer",
+        "--weights",
+        w,
+        "--input",
+        x,
+        "--output",
+        o,
+        "--attention-layer",
+        "1",
+    ];
+    bad.extend(tiny);
+    let (code, err) = run(&bad);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--attention-maps <DIR>"), "{err}");
+
     // A file that is not .npy.
     let mut bad = vec!["infer", "--weights", w, "--input", w, "--output", o];
     bad.extend(tiny);
@@ -367,7 +386,34 @@ fn demo_head_layout_loads_and_runs_like_pytorch() {
     let mut args = tiny_args(fixture("tiny.safetensors"), scratch("unused.npy"));
     args.preset = Preset::CrateDemo;
     let e = infer(&args).unwrap_err().to_string();
-    assert!(e.contains("head"), "{e}");
+    assert!(
+        e.contains("'mlp_head.1.weight'") && e.contains("[16, 5]"),
+        "{e}"
+    );
+}
+
+/// A demo-layout file without its separate classifier: the missing tensor
+/// is named as in the checkpoint (`head.weight`), not by our field name.
+#[test]
+fn demo_layout_without_its_classifier_names_head_weight() {
+    let path = edited("no-classifier.safetensors", |t| {
+        for (k, shape, data) in t.iter_mut() {
+            if k == "mlp_head.1.weight" {
+                *shape = vec![16, 16];
+                *data = vec![0; 16 * 16 * 4];
+            } else if k == "mlp_head.1.bias" {
+                *shape = vec![16];
+                *data = vec![0; 16 * 4];
+            }
+        }
+    });
+    let mut args = tiny_args(path, scratch("unused.npy"));
+    args.preset = Preset::CrateDemo;
+    let e = infer(&args).unwrap_err().to_string();
+    assert!(
+        e.contains("tensor head.") && e.contains("is missing"),
+        "{e}"
+    );
 }
 
 /// `--attention-maps`: the class token's attention of the chosen layer
