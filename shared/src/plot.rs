@@ -4,6 +4,12 @@
 //! SVG contains `<text>` elements the browser renders, and the same data give
 //! the same bytes on every machine. Coordinates are rounded to six significant
 //! digits before drawing so that a last-bit change cannot move a point.
+//!
+//! The look is shared by every chapter: type sized to be read at the book's
+//! column width, the colour-blind-safe Okabe–Ito palette (its colours also
+//! differ in lightness, so a greyscale print keeps them apart, and dashed
+//! lines mark predictions), and the legend in its own strip under the plot,
+//! never over the data.
 
 use std::ops::Range;
 
@@ -56,7 +62,7 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// An empty figure, 640 × 420 pixels, linear axes.
+    /// An empty figure, 720 × 460 pixels of plot (plus the legend strip), linear axes.
     pub fn new(title: impl Into<String>) -> Self {
         Figure {
             title: title.into(),
@@ -64,7 +70,7 @@ impl Figure {
             y_label: String::new(),
             log_y: false,
             log_x: false,
-            size: (640, 420),
+            size: (720, 460),
             series: Vec::new(),
         }
     }
@@ -126,16 +132,20 @@ impl Figure {
         let (x0, x1) = bounds(points().map(|p| p.0)).unwrap_or((1.0, 10.0));
         let (y0, y1) = bounds(points().map(|p| p.1)).unwrap_or((1.0, 10.0));
         let (xr, yr) = (pad(x0, x1, self.log_x), pad(y0, y1, self.log_y));
+        let legend = legend_layout(&series, self.size.0);
+        let height = self.size.1 + legend.height;
         let mut svg = String::new();
         {
-            let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
+            let root = SVGBackend::with_string(&mut svg, (self.size.0, height)).into_drawing_area();
+            let (plot, strip) = root.split_vertically(self.size.1);
             let result = match (self.log_x, self.log_y) {
-                (false, false) => self.draw(&root, &series, xr, yr),
-                (false, true) => self.draw(&root, &series, xr, yr.log_scale()),
-                (true, false) => self.draw(&root, &series, xr.log_scale(), yr),
-                (true, true) => self.draw(&root, &series, xr.log_scale(), yr.log_scale()),
+                (false, false) => self.draw(&plot, &series, xr, yr),
+                (false, true) => self.draw(&plot, &series, xr, yr.log_scale()),
+                (true, false) => self.draw(&plot, &series, xr.log_scale(), yr),
+                (true, true) => self.draw(&plot, &series, xr.log_scale(), yr.log_scale()),
             };
             result.map_err(|e| self.error(&e.to_string()))?;
+            draw_legend(&strip, &series, &legend).map_err(|e| self.error(&e.to_string()))?;
             root.present().map_err(|e| self.error(&e.to_string()))?;
         }
         Ok(svg)
@@ -181,50 +191,144 @@ impl Figure {
     {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
+            .caption(&self.title, ("sans-serif", TITLE_PX))
+            .margin(14)
+            .x_label_area_size(52)
+            .y_label_area_size(78)
             .build_cartesian_2d(x_range, y_range)?;
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
+            .axis_desc_style(("sans-serif", LABEL_PX))
+            .label_style(("sans-serif", TICK_PX))
             .x_label_formatter(&|v| tick_label(*v))
             .y_label_formatter(&|v| tick_label(*v))
+            .bold_line_style(BLACK.mix(0.12))
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
         for s in series {
-            let color = Palette99::pick(s.color).to_rgba();
-            let style = color.stroke_width(2);
-            let anno = match s.style {
+            let color = palette(s.color);
+            let style = color.stroke_width(3);
+            match s.style {
                 Style::Line => chart.draw_series(LineSeries::new(s.points.clone(), style))?,
                 Style::Dashed => {
-                    chart.draw_series(DashedLineSeries::new(s.points.clone(), 6, 4, style))?
+                    chart.draw_series(DashedLineSeries::new(s.points.clone(), 8, 5, style))?
                 }
                 Style::Points => chart
-                    .draw_series(s.points.iter().map(|&p| Circle::new(p, 2, color.filled())))?,
+                    .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, color.filled())))?,
             };
-            if s.label.is_empty() {
-                continue;
-            }
-            let anno = anno.label(s.label.clone());
-            if s.style == Style::Points {
-                anno.legend(move |(x, y)| Circle::new((x + 8, y), 3, color.filled()));
-            } else {
-                anno.legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-                });
-            }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
         Ok(())
     }
+}
+
+/// Title, axis-label and tick-label sizes, pixels (the book shows a figure
+/// at about 750 pixels wide, so these read at body-text size).
+pub const TITLE_PX: u32 = 22;
+/// See [`TITLE_PX`].
+pub const LABEL_PX: u32 = 17;
+/// See [`TITLE_PX`].
+pub const TICK_PX: u32 = 15;
+/// Legend text size, pixels.
+pub const LEGEND_PX: u32 = 16;
+
+/// The Okabe–Ito colours (Okabe and Ito, "Color Universal Design", 2008),
+/// told apart by readers with any common colour-vision deficiency; black
+/// and yellow come last (yellow is faint on white).
+const OKABE_ITO: [(u8, u8, u8); 8] = [
+    (0, 114, 178),   // blue
+    (213, 94, 0),    // vermillion
+    (0, 158, 115),   // bluish green
+    (204, 121, 167), // reddish purple
+    (230, 159, 0),   // orange
+    (86, 180, 233),  // sky blue
+    (0, 0, 0),       // black
+    (240, 228, 66),  // yellow
+];
+
+/// Palette colour `i` (cycling).
+pub fn palette(i: usize) -> RGBColor {
+    let (r, g, b) = OKABE_ITO[i % OKABE_ITO.len()];
+    RGBColor(r, g, b)
+}
+
+/// Where each legend entry goes in the strip under the plot.
+struct LegendLayout {
+    /// `(series index, x, row)` per labelled series.
+    entries: Vec<(usize, i32, i32)>,
+    /// Height of the strip, pixels (0 without labels).
+    height: u32,
+}
+
+/// Width of a legend sample (line or marker) and the gap after it, pixels.
+const SAMPLE_PX: i32 = 34;
+/// Height of one legend row, pixels.
+const ROW_PX: i32 = 26;
+
+/// Lays the labelled series out left to right, wrapping at `width`; text
+/// width is estimated at 0.55 em per character (no font metrics without
+/// system fonts), which errs wide.
+fn legend_layout(series: &[Series], width: u32) -> LegendLayout {
+    let (left, right) = (78, width as i32 - 14);
+    let (mut x, mut row) = (left, 0);
+    let mut entries = Vec::new();
+    for (i, s) in series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.label.is_empty())
+    {
+        let w = SAMPLE_PX + (s.label.chars().count() as f64 * 0.55 * LEGEND_PX as f64) as i32 + 22;
+        if x > left && x + w > right {
+            x = left;
+            row += 1;
+        }
+        entries.push((i, x, row));
+        x += w;
+    }
+    let height = match entries.last() {
+        Some(&(_, _, rows)) => ((rows + 1) * ROW_PX + 10) as u32,
+        None => 0,
+    };
+    LegendLayout { entries, height }
+}
+
+/// Draws the legend entries of `layout` into `strip`.
+fn draw_legend<DB: DrawingBackend>(
+    strip: &DrawingArea<DB, plotters::coord::Shift>,
+    series: &[Series],
+    layout: &LegendLayout,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    strip.fill(&WHITE)?;
+    for &(i, x, row) in &layout.entries {
+        let s = &series[i];
+        let color = palette(s.color);
+        let y = row * ROW_PX + ROW_PX / 2;
+        match s.style {
+            Style::Points => strip.draw(&Circle::new((x + 12, y), 4, color.filled()))?,
+            Style::Line => strip.draw(&PathElement::new(
+                vec![(x, y), (x + 26, y)],
+                color.stroke_width(3),
+            ))?,
+            Style::Dashed => {
+                for k in 0..2 {
+                    let x0 = x + k * 14;
+                    strip.draw(&PathElement::new(
+                        vec![(x0, y), (x0 + 9, y)],
+                        color.stroke_width(3),
+                    ))?
+                }
+            }
+        }
+        let text = TextStyle::from(("sans-serif", LEGEND_PX).into_font()).pos(
+            plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            ),
+        );
+        strip.draw(&Text::new(s.label.clone(), (x + SAMPLE_PX, y), text))?;
+    }
+    Ok(())
 }
 
 /// A heatmap of `values` (`rows × cols`, row 0 at the top) on a grey scale from
@@ -252,20 +356,22 @@ pub fn heatmap(
     }
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (560, 520)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (600, 560)).into_drawing_area();
         let draw = || -> std::result::Result<(), Box<dyn std::error::Error + '_>> {
             root.fill(&WHITE)?;
             let mut chart = ChartBuilder::on(&root)
-                .caption(title, ("sans-serif", 18))
-                .margin(12)
-                .x_label_area_size(36)
-                .y_label_area_size(48)
+                .caption(title, ("sans-serif", TITLE_PX))
+                .margin(14)
+                .x_label_area_size(46)
+                .y_label_area_size(58)
                 .build_cartesian_2d(0.0..cols as f64, rows as f64..0.0)?;
             chart
                 .configure_mesh()
                 .disable_mesh()
                 .x_desc(axis_label)
                 .y_desc(axis_label)
+                .axis_desc_style(("sans-serif", LABEL_PX))
+                .label_style(("sans-serif", TICK_PX))
                 .x_label_formatter(&|v| tick_label(*v))
                 .y_label_formatter(&|v| tick_label(*v))
                 .draw()?;
