@@ -6,10 +6,10 @@
 //! digits before drawing so that a last-bit change cannot move a point.
 //!
 //! The look is shared by every chapter: type sized to be read at the book's
-//! column width, the colour-blind-safe Okabe–Ito palette (its colours also
-//! differ in lightness, so a greyscale print keeps them apart, and dashed
-//! lines mark predictions), and the legend in its own strip under the plot,
-//! never over the data.
+//! column width, the colour-blind-safe Okabe–Ito palette (dashed lines mark
+//! predictions; in greyscale some of its colours come out alike, so a figure
+//! that must survive a greyscale print tells series apart by style too), and
+//! the legend in its own strip under the plot, never over the data.
 
 use std::ops::Range;
 
@@ -139,10 +139,10 @@ impl Figure {
             let root = SVGBackend::with_string(&mut svg, (self.size.0, height)).into_drawing_area();
             let (plot, strip) = root.split_vertically(self.size.1);
             let result = match (self.log_x, self.log_y) {
-                (false, false) => self.draw(&plot, &series, xr, yr),
-                (false, true) => self.draw(&plot, &series, xr, yr.log_scale()),
-                (true, false) => self.draw(&plot, &series, xr.log_scale(), yr),
-                (true, true) => self.draw(&plot, &series, xr.log_scale(), yr.log_scale()),
+                (false, false) => self.draw(&plot, &series, xr, yr, TITLE_PX),
+                (false, true) => self.draw(&plot, &series, xr, yr.log_scale(), TITLE_PX),
+                (true, false) => self.draw(&plot, &series, xr.log_scale(), yr, TITLE_PX),
+                (true, true) => self.draw(&plot, &series, xr.log_scale(), yr.log_scale(), TITLE_PX),
             };
             result.map_err(|e| self.error(&e.to_string()))?;
             draw_legend(&strip, &series, &legend).map_err(|e| self.error(&e.to_string()))?;
@@ -180,6 +180,7 @@ impl Figure {
         series: &[Series],
         x_range: X,
         y_range: Y,
+        caption_px: u32,
     ) -> std::result::Result<(), Box<dyn std::error::Error + '_>>
     where
         DB: DrawingBackend,
@@ -191,7 +192,7 @@ impl Figure {
     {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", TITLE_PX))
+            .caption(&self.title, ("sans-serif", caption_px))
             .margin(14)
             .x_label_area_size(52)
             .y_label_area_size(78)
@@ -223,15 +224,96 @@ impl Figure {
     }
 }
 
-/// Title, axis-label and tick-label sizes, pixels (the book shows a figure
-/// at about 750 pixels wide, so these read at body-text size).
-pub const TITLE_PX: u32 = 22;
+/// Size of one panel of [`small_multiples`], pixels.
+pub const PANEL_SIZE: (u32, u32) = (330, 330);
+/// Height of the title band of [`small_multiples`], pixels.
+const TITLE_BAND: u32 = 40;
+
+/// Several panels side by side on shared axes (small multiples), `columns`
+/// to a row, under one `title`, with one legend for all of them (an entry
+/// per distinct label, colour and style). Each panel keeps its own title
+/// and axis labels; the axes' ranges cover every panel's points, so the
+/// panels compare at a glance. Series are cleaned and rounded as in
+/// [`Figure::to_svg`].
+///
+/// # Errors
+/// [`Error::Plot`] if there are no panels, `columns` is 0, a panel has a
+/// logarithmic axis (not supported here), or plotters fails.
+pub fn small_multiples(title: &str, panels: &[Figure], columns: usize) -> Result<String> {
+    let fail = |message: String| Error::Plot {
+        name: title.to_string(),
+        message,
+    };
+    if panels.is_empty() || columns == 0 {
+        return Err(fail("at least one panel and one column".into()));
+    }
+    if panels.iter().any(|p| p.log_x || p.log_y) {
+        return Err(fail("small multiples take linear axes".into()));
+    }
+    let cleaned: Vec<Vec<Series>> = panels
+        .iter()
+        .map(|p| p.series.iter().map(|s| p.clean(s)).collect())
+        .collect();
+    let points = || cleaned.iter().flatten().flat_map(|s| s.points.iter());
+    let (x0, x1) = bounds(points().map(|p| p.0)).unwrap_or((1.0, 10.0));
+    let (y0, y1) = bounds(points().map(|p| p.1)).unwrap_or((1.0, 10.0));
+    let (xr, yr) = (pad(x0, x1, false), pad(y0, y1, false));
+    let mut legend_series: Vec<Series> = Vec::new();
+    for s in cleaned.iter().flatten().filter(|s| !s.label.is_empty()) {
+        let key = |t: &Series| (t.label.clone(), t.color, t.style);
+        if !legend_series.iter().any(|t| key(t) == key(s)) {
+            legend_series.push(Series {
+                points: Vec::new(),
+                ..s.clone()
+            });
+        }
+    }
+    let cols = columns.min(panels.len());
+    let rows = panels.len().div_ceil(cols);
+    let width = cols as u32 * PANEL_SIZE.0;
+    let legend = legend_layout(&legend_series, width);
+    let grid_height = rows as u32 * PANEL_SIZE.1;
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (width, TITLE_BAND + grid_height + legend.height))
+                .into_drawing_area();
+        let draw = || -> std::result::Result<(), Box<dyn std::error::Error + '_>> {
+            root.fill(&WHITE)?;
+            let (band, rest) = root.split_vertically(TITLE_BAND);
+            let (grid, strip) = rest.split_vertically(grid_height);
+            let centre = plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Center,
+            );
+            band.draw(&Text::new(
+                title.to_string(),
+                ((width / 2) as i32, (TITLE_BAND / 2) as i32),
+                TextStyle::from(("sans-serif", TITLE_PX).into_font()).pos(centre),
+            ))?;
+            let cells = grid.split_evenly((rows, cols));
+            for ((panel, series), cell) in panels.iter().zip(&cleaned).zip(&cells) {
+                panel.draw(cell, series, xr.clone(), yr.clone(), LABEL_PX)?;
+            }
+            draw_legend(&strip, &legend_series, &legend)?;
+            Ok(())
+        };
+        draw().map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
+/// Title, axis-label and tick-label sizes as given to plotters, whose SVG
+/// backend writes them at about 0.8 of this (so 24 → 19.4 px); the book
+/// shows a figure at about its own width, so these read at body-text size.
+pub const TITLE_PX: u32 = 24;
 /// See [`TITLE_PX`].
-pub const LABEL_PX: u32 = 17;
+pub const LABEL_PX: u32 = 20;
 /// See [`TITLE_PX`].
-pub const TICK_PX: u32 = 15;
+pub const TICK_PX: u32 = 18;
 /// Legend text size, pixels.
-pub const LEGEND_PX: u32 = 16;
+pub const LEGEND_PX: u32 = 19;
 
 /// The Okabe–Ito colours (Okabe and Ito, "Color Universal Design", 2008),
 /// told apart by readers with any common colour-vision deficiency; black
@@ -466,6 +548,40 @@ mod tests {
             .unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("decay") && svg.contains("measured"));
+    }
+
+    /// Panels share their axes' ranges, and the legend lists each label once.
+    #[test]
+    fn small_multiples_share_axes_and_one_legend() {
+        let panel = |t: &str, pts: Vec<(f64, f64)>| {
+            Figure::new(t)
+                .labels("x", "y")
+                .with_color("data", Style::Points, 0, pts)
+                .with_color("reference", Style::Line, 1, vec![(0.0, 0.0), (1.0, 1.0)])
+        };
+        let svg = small_multiples(
+            "three steps",
+            &[
+                panel("step 0", vec![(0.0, 0.0), (100.0, 5.0)]),
+                panel("step 1", vec![(1.0, 1.0)]),
+                panel("step 2", vec![]),
+            ],
+            3,
+        )
+        .unwrap();
+        for t in ["three steps", "step 0", "step 1", "step 2"] {
+            assert!(svg.contains(&format!(">\n{t}\n<")), "{t}");
+        }
+        assert_eq!(
+            svg.matches(">\ndata\n<").count(),
+            1,
+            "one legend entry per label"
+        );
+        assert_eq!(svg.matches(">\nreference\n<").count(), 1);
+        // Every panel's x axis reaches 100 (the first panel's extreme point).
+        assert_eq!(svg.matches(">\n100\n<").count(), 3, "{svg}");
+        assert!(small_multiples("none", &[], 2).is_err());
+        assert!(small_multiples("log", &[Figure::new("p").log_y()], 1).is_err());
     }
 
     #[test]

@@ -6,8 +6,10 @@
 // For every page: no failed request, no console error, no uncaught
 // exception; math rendered (KaTeX present on pages with math, no raw `$` or
 // `$$` left in the text); every <img> loaded with a non-zero natural size;
-// every internal link (and its #fragment) resolves; at phone width nothing
-// makes the page scroll sideways. Then the search box must find
+// every internal link (and its #fragment) resolves; at phone width no
+// element of the text runs past the screen's right edge unless it sits in a
+// box that scrolls sideways (mdBook clips the page itself, so a too-wide
+// equation would otherwise be cut off silently). Then the search box must find
 // "coding rate" and "soft threshold" and land on their chapters. A PNG of
 // each page at desktop and phone width goes to the screenshot directory.
 //
@@ -76,7 +78,8 @@ function serve() {
 }
 
 const failures = [];
-const fail = (page, what) => failures.push(`${page}: ${what}`);
+let width = "";
+const fail = (page, what) => failures.push(`${page} (${width}): ${what}`);
 
 /// What the page shows, read in the browser.
 function inspect() {
@@ -99,8 +102,31 @@ function inspect() {
     images,
     links,
     ids: [...document.querySelectorAll("[id]")].map((e) => e.id),
-    overflow: document.documentElement.scrollWidth - window.innerWidth,
   };
+}
+
+/// Elements of the text that end past the viewport's right edge without a
+/// sideways-scrolling box around them (read in the browser).
+function clipped() {
+  const main = document.querySelector("main");
+  if (!main) return [];
+  const scrolls = (el) => {
+    for (let a = el.parentElement; a && a !== main.parentElement; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX;
+      if (o === "auto" || o === "scroll") return true;
+    }
+    return false;
+  };
+  const limit = window.innerWidth + 1;
+  const out = [];
+  for (const el of main.querySelectorAll("p, li, h1, h2, h3, h4, img, svg, table, pre, blockquote, .katex")) {
+    if (el.closest(".katex") && !el.classList.contains("katex")) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > limit && !scrolls(el)) {
+      out.push(`${el.tagName.toLowerCase()}${el.className ? "." + String(el.className).split(" ")[0] : ""} "${el.textContent.trim().slice(0, 50)}" ends at ${Math.round(r.right)}px`);
+    }
+  }
+  return out;
 }
 
 /// The element ids of each internal page, for #fragment links.
@@ -186,6 +212,7 @@ async function checkSearch(context, base) {
 async function main() {
   const pages = fs.readdirSync(root).filter((f) => f.endsWith(".html")).sort();
   if (pages.length === 0) throw new Error(`no HTML pages in ${root}; run cargo xtask book first`);
+  fs.rmSync(shots, { recursive: true, force: true });
   fs.mkdirSync(shots, { recursive: true });
   const server = await serve();
   const base = `http://127.0.0.1:${server.address().port}`;
@@ -205,13 +232,13 @@ async function main() {
   try {
     const links = new Map();
     for (const [label, viewport] of Object.entries(VIEWPORTS)) {
+      width = label;
       const context = await browser.newContext({ viewport });
       for (const name of pages) {
         const { page, links: found } = await checkPage(context, base, name);
         if (label === "desktop") links.set(name, found);
         if (label === "phone" && !SKIP_SHOTS.has(name)) {
-          const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-          if (over > 0) fail(name, `at phone width the page scrolls sideways by ${over}px`);
+          for (const c of await page.evaluate(clipped)) fail(name, `cut off at the right edge: ${c}`);
         }
         if (!SKIP_SHOTS.has(name)) {
           await page.screenshot({ path: path.join(shots, `${name.replace(/\.html$/, "")}-${label}.png`), fullPage: true });
@@ -221,20 +248,27 @@ async function main() {
       if (label === "desktop") await checkSearch(context, base);
       await context.close();
     }
+    width = "links";
     for (const [name, found] of links) await checkLinks(base, name, found);
   } finally {
     await browser.close();
     server.close();
   }
+  report();
+  console.log(`book browser test: ${pages.length} pages passed at desktop and phone width; screenshots in ${shots}`);
+}
+
+/// Prints the problems found and exits 1 if there are any.
+function report() {
   if (failures.length > 0) {
     console.error(`book browser test: ${failures.length} problem(s)`);
     for (const f of [...new Set(failures)]) console.error(`  ${f}`);
     process.exit(1);
   }
-  console.log(`book browser test: ${pages.length} pages passed at desktop and phone width; screenshots in ${shots}`);
 }
 
 main().catch((e) => {
   console.error(`book browser test failed to run: ${e.message}`);
+  report();
   process.exit(1);
 });

@@ -217,18 +217,22 @@ fn progression_figure(c: &Config, g: &Generation) -> Result<String> {
             .map(|p| (p[0], p[1]))
             .collect()
     };
-    let mut fig = Figure::new("Closed-form sampler: samples at several steps")
-        .labels("along the first line", "across the plane");
-    for (i, snap) in g.snapshots.iter().enumerate() {
-        fig = fig.with_color(
-            format!("step {} of {}", snap.step, c.steps),
-            Style::Points,
-            i,
-            project(&snap.points),
-        );
-    }
-    fig.with_color("training points", Style::Points, 3, project(&g.training))
-        .to_svg()
+    // One panel per step on shared axes, so the stages compare side by side.
+    let panels: Vec<Figure> = g
+        .snapshots
+        .iter()
+        .map(|snap| {
+            Figure::new(format!("step {} of {}", snap.step, c.steps))
+                .labels("along the first line", "across the plane")
+                .with_color("samples", Style::Points, 0, project(&snap.points))
+                .with_color("training points", Style::Points, 1, project(&g.training))
+        })
+        .collect();
+    shared::plot::small_multiples(
+        "Closed-form sampler: the samples as the steps go",
+        &panels,
+        panels.len(),
+    )
 }
 
 fn error_figure(rows: &[ErrorRow]) -> Result<String> {

@@ -333,8 +333,9 @@ fn spectra_figure(s: &Supervised) -> Result<String> {
             .enumerate()
             .map(|(i, v)| ((i + 1) as f64, *v))
             .collect();
-        let label = if j == 0 { "one line per class" } else { "" };
-        fig = fig.with_color(label, Style::Line, j, pts);
+        // Ten classes, seven well-visible palette colours: the last three dashed.
+        let style = if j < 7 { Style::Line } else { Style::Dashed };
+        fig = fig.with_color(format!("digit {j}"), style, j % 7, pts);
     }
     fig.to_svg()
 }
