@@ -8,7 +8,12 @@
 //! A dense GEMM of the same size as one full-matrix gradient is timed too, to
 //! express FISTA's speed as a fraction of the machine's matrix-multiply rate.
 //!
-//! Run with `cargo bench -p chapter-02 --bench fista`.
+//! Run with `cargo bench -p chapter-02 --bench fista`. With `DRL_BENCH_DUMP=DIR`
+//! the bench first writes `A.npy`, `Y.npy` and `lasso.json` (λ, F*, the
+//! calibrated iteration count and the objective our FISTA reaches there) to
+//! `DIR`, so `bench/lasso.py --check DIR` can solve the same problem with
+//! scikit-learn and numpy and check both answers before timing them
+//! (`cargo xtask bench-compare`).
 
 use std::hint::black_box;
 
@@ -79,16 +84,43 @@ fn calibrate(a: &Array2<f64>, y: &Array2<f64>) -> (usize, f64) {
     (iters, f_star)
 }
 
+/// Writes the problem and what we computed on it for the Python mirror.
+fn dump(dir: &std::path::Path, a: &Array2<f64>, y: &Array2<f64>, iters: usize, f_star: f64) {
+    let ours = fista(
+        a.view(),
+        y.view(),
+        LAMBDA,
+        &SolverOptions {
+            max_iters: iters,
+            tol: 0.0,
+        },
+    )
+    .expect("valid input");
+    let reached = lasso_objective(a.view(), y.view(), ours.x.view(), LAMBDA);
+    std::fs::create_dir_all(dir).expect("creating the dump directory");
+    ndarray_npy::write_npy(dir.join("A.npy"), a).expect("writing A.npy");
+    ndarray_npy::write_npy(dir.join("Y.npy"), y).expect("writing Y.npy");
+    let meta = format!(
+        "{{\"lambda\": {LAMBDA:e}, \"f_star\": {f_star:e}, \"iters\": {iters}, \"fista_objective\": {reached:e}, \"gap\": 1e-6}}\n"
+    );
+    std::fs::write(dir.join("lasso.json"), meta).expect("writing lasso.json");
+}
+
 fn bench(c: &mut Criterion) {
     let (a, y) = workload();
-    let (iters, _) = calibrate(&a, &y);
+    let (iters, f_star) = calibrate(&a, &y);
+    if let Some(dir) = std::env::var_os("DRL_BENCH_DUMP") {
+        dump(std::path::Path::new(&dir), &a, &y, iters, f_star);
+    }
     let opts = SolverOptions {
         max_iters: iters,
         tol: 0.0,
     };
     let mut group = c.benchmark_group("lasso_256x512_1000_signals");
     group.sample_size(20);
-    group.bench_function(format!("fista_{iters}_iterations_to_gap_1e-6"), |b| {
+    // The iteration count (calibrated above) is printed, not in the name, so
+    // that `cargo xtask bench-compare` finds the result under a fixed id.
+    group.bench_function("fista_to_gap_1e-6", |b| {
         b.iter(|| fista(black_box(a.view()), black_box(y.view()), LAMBDA, &opts).unwrap())
     });
     // One dense gradient of the Gram form, G X with G 512 × 512 and X 512 × 1000:
