@@ -208,3 +208,28 @@ fn helper_overflows_its_stack() {
         std::hint::black_box(deeper([0; 4096]));
     }
 }
+
+/// `grade` with a flag it does not know, or a known flag without its value:
+/// a one-line error naming the flag, exit code 2, nothing graded.
+#[test]
+fn grade_refuses_bad_flags_by_name() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_grade"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, err) = run(&["--bogus"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("unknown argument `--bogus`") && err.lines().count() == 1,
+        "{err}"
+    );
+    let (code, err) = run(&["--json"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--json needs a value"), "{err}");
+}

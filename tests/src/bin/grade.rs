@@ -36,6 +36,12 @@ fn parse() -> Result<Option<Flags>, String> {
             println!("{USAGE}");
             return Ok(None);
         }
+        if !matches!(
+            flag.as_str(),
+            "--json" | "--gradescope" | "--pristine" | "--expect"
+        ) {
+            return Err(format!("unknown argument `{flag}`; {USAGE}"));
+        }
         let value = args
             .next()
             .ok_or(format!("{flag} needs a value; {USAGE}"))?;
