@@ -71,20 +71,18 @@ pub fn rgb_image(
     scale: usize,
     caption: &str,
 ) -> Result<String> {
+    let fail = |message: String| Error::Plot {
+        name: title.to_string(),
+        message,
+    };
+    if scale == 0 {
+        return Err(fail("scale must be >= 1".into()));
+    }
     let png = rgb_png(pixels).map_err(|e| match e {
-        Error::Plot { message, .. } => Error::Plot {
-            name: title.to_string(),
-            message,
-        },
+        Error::Plot { message, .. } => fail(message),
         other => other,
     })?;
     let (rows, cols, _) = pixels.dim();
-    if scale == 0 {
-        return Err(Error::Plot {
-            name: title.to_string(),
-            message: "scale must be >= 1".into(),
-        });
-    }
     Ok(svg_around_png(
         title,
         &png,
