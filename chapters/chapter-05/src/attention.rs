@@ -57,6 +57,7 @@ pub fn class_attention<B: Backend>(
         .collect()
 }
 
+// ANCHOR: class_rows
 /// [`ClassAttention`] from one layer's attention `[batch, heads, tokens, tokens]`
 /// (tokens = 1 + grid²).
 ///
@@ -83,6 +84,7 @@ pub fn class_rows<B: Backend>(attention: Tensor<B, 4>) -> Result<ClassAttention>
         .convert::<f32>()
         .to_vec()
         .map_err(|e| fail(format!("{e:?}")))?;
+    // BEGIN SOLUTION 5.2: the class token's attention map
     let mut maps = Array4::zeros((b, h, grid, grid));
     let mut to_self = Array2::zeros((b, h));
     for (r, row) in rows.chunks(n).enumerate() {
@@ -102,7 +104,9 @@ pub fn class_rows<B: Backend>(attention: Tensor<B, 4>) -> Result<ClassAttention>
         }
     }
     Ok(ClassAttention { maps, to_self })
+    // END SOLUTION
 }
+// ANCHOR_END: class_rows
 
 /// A `grid × grid` map spread over `grid·factor` pixels a side, each patch's
 /// weight divided evenly among its pixels (so the total is kept).

@@ -52,15 +52,18 @@ impl<B: Backend> Attention<B> {
     /// Each head's attention $\operatorname{softmax}(W_kW_k^\top/\sqrt p)$ over the last axis:
     /// `[batch, heads, tokens, tokens]`.
     pub fn attention(w: Tensor<B, 4>) -> Tensor<B, 4> {
+        // BEGIN SOLUTION 5.3: the MSSA block
         let p = w.dims()[3] as f64;
         softmax(
             w.clone().matmul(w.swap_dims(2, 3)).mul_scalar(p.powf(-0.5)),
             3,
         )
+        // END SOLUTION
     }
 
     /// $\operatorname{MSSA}(\operatorname{LN}(Z))$: `[batch, tokens, dim]` → same shape.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        // BEGIN SOLUTION 5.3: the MSSA block
         let [b, n, d] = x.dims();
         let w = self.project(x);
         let out = Self::attention(w.clone()).matmul(w);
@@ -71,6 +74,7 @@ impl<B: Backend> Attention<B> {
             None => out,
         };
         out.reshape([b, n, d])
+        // END SOLUTION
     }
 }
 // ANCHOR_END: attention
@@ -94,9 +98,11 @@ impl<B: Backend> Ista<B> {
     /// The step on rows $x$ (`[rows, dim]`), without the norm: with tokens as
     /// rows, $D^\top(z - Dz)$ is $(x - xD^\top)D$.
     pub fn step(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        // BEGIN SOLUTION 5.1: the ISTA block
         let d = self.weight.val();
         let residual = x.clone() - x.clone().matmul(d.clone().transpose());
         relu(x + residual.matmul(d).mul_scalar(self.eta) - self.eta * self.lambda)
+        // END SOLUTION
     }
 
     /// $\operatorname{ISTA}(\operatorname{LN}(Z))$: `[batch, tokens, dim]` → same shape.

@@ -124,6 +124,7 @@ pub fn terms<B: Backend>(
             ),
         ));
     }
+    // BEGIN SOLUTION 6.2: the game's three terms
     let rows = class_rows::<B>(labels, &z.device());
     let k = rows.len();
     let z_j: Vec<_> = rows
@@ -160,6 +161,7 @@ pub fn terms<B: Backend>(
         expand_hat,
         consistency,
     })
+    // END SOLUTION
 }
 // ANCHOR_END: terms
 

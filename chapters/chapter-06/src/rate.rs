@@ -99,6 +99,7 @@ pub fn coding_rates<B: Backend>(sets: &[Tensor<B, 2>], eps_sq: f64) -> Result<Te
             format!("{:?}", sets.iter().map(|z| z.dims()).collect::<Vec<_>>()),
         ));
     }
+    // BEGIN SOLUTION 6.1: the coding rate on the device
     let device = sets[0].device();
     let grams: Vec<Tensor<B, 3>> = sets
         .iter()
@@ -109,6 +110,7 @@ pub fn coding_rates<B: Backend>(sets: &[Tensor<B, 2>], eps_sq: f64) -> Result<Te
         })
         .collect();
     Ok(log_det(Tensor::cat(grams, 0))?.mul_scalar(0.5))
+    // END SOLUTION
 }
 // ANCHOR_END: coding_rates
 

@@ -86,6 +86,7 @@ where
             return Err(shared::Error::out_of_range(name, "at least 1", 0));
         }
     }
+    // BEGIN SOLUTION 6.3: one round of the game
     for _ in 0..moves.encoder_steps {
         let x_hat = players.reconstruct(x.clone());
         let f = &players.encoder;
@@ -107,5 +108,6 @@ where
         players.decoder = decoder_optim.step(moves.lr, players.decoder, grads);
     }
     Ok((players, first))
+    // END SOLUTION
 }
 // ANCHOR_END: round
