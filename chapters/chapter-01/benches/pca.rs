@@ -1,0 +1,78 @@
+//! PCA on the workload of the table: top 10 of a 256 × 20000 data
+//! matrix, ten planted spikes (variances 10, 9, …, 1 along orthonormal
+//! directions) plus isotropic noise of standard deviation 0.5.
+//!
+//! `pca` takes samples as columns (`D × N`). Data usually arrive as an
+//! `N × D` array with samples as rows, so the bench times `pca` on the
+//! transposed view of such an array, and on a row-major `D × N` copy.
+//!
+//! Run with `cargo bench -p chapter-01 --bench pca`. With `DRL_BENCH_DUMP=DIR`
+//! the bench first writes `X.npy` (`N × D`, samples as rows), and what our
+//! `pca` computed on it, `variances.npy` and `components.npy` (`D × 10`), to
+//! `DIR`, so `bench/pca.py --check DIR` can check NumPy's and scikit-learn's
+//! answers against ours before timing them (`cargo xtask bench-compare`).
+
+use std::hint::black_box;
+
+use chapter_01::pca;
+use criterion::{Criterion, criterion_group, criterion_main};
+use ndarray::{Array2, Axis};
+use shared::rng::gaussian_matrix;
+use shared::seeded_rng;
+
+const DIM: usize = 256;
+const SAMPLES: usize = 20_000;
+const K: usize = 10;
+const NOISE: f64 = 0.5;
+
+/// Orthonormal columns from a Gaussian matrix (modified Gram–Schmidt).
+fn orthonormal(mut q: Array2<f64>) -> Array2<f64> {
+    for j in 0..q.ncols() {
+        for i in 0..j {
+            let dot = q.column(i).dot(&q.column(j));
+            let qi = q.column(i).to_owned();
+            q.column_mut(j).scaled_add(-dot, &qi);
+        }
+        let norm = q.column(j).dot(&q.column(j)).sqrt();
+        q.column_mut(j).mapv_inplace(|v| v / norm);
+    }
+    q
+}
+
+/// `N × D` data, samples as rows.
+fn workload() -> Array2<f64> {
+    let mut rng = seeded_rng(0);
+    let u = orthonormal(gaussian_matrix(&mut rng, DIM, K));
+    let mut codes = gaussian_matrix(&mut rng, SAMPLES, K);
+    for (j, mut col) in codes.axis_iter_mut(Axis(1)).enumerate() {
+        col *= ((K - j) as f64).sqrt();
+    }
+    codes.dot(&u.t()) + gaussian_matrix(&mut rng, SAMPLES, DIM) * NOISE
+}
+
+fn bench(c: &mut Criterion) {
+    let rows = workload();
+    if let Some(dir) = std::env::var_os("DRL_BENCH_DUMP") {
+        let dir = std::path::Path::new(&dir);
+        let ours = pca(rows.t(), K, 0).expect("PCA of the workload");
+        std::fs::create_dir_all(dir).expect("creating the dump directory");
+        ndarray_npy::write_npy(dir.join("X.npy"), &rows).expect("writing X.npy");
+        ndarray_npy::write_npy(dir.join("variances.npy"), &ours.variances)
+            .expect("writing variances.npy");
+        ndarray_npy::write_npy(dir.join("components.npy"), &ours.components)
+            .expect("writing components.npy");
+    }
+    let columns = rows.t().as_standard_layout().into_owned();
+    let mut group = c.benchmark_group("pca_256x20000_top10");
+    group.sample_size(20);
+    group.bench_function("transposed_view", |b| {
+        b.iter(|| pca(black_box(rows.t()), K, 0).unwrap())
+    });
+    group.bench_function("row_major", |b| {
+        b.iter(|| pca(black_box(columns.view()), K, 0).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
