@@ -35,9 +35,43 @@ struct Workload {
     /// mirror that tries several methods names the fastest in its output).
     script: &'static str,
     baseline: &'static str,
+    /// Extra arguments of the mirror.
+    args: &'static [&'static str],
+    /// Floating-point work per iteration in GFLOP where it is one dense
+    /// product (for the rate and the share of the matmul ceiling).
+    gflop: Option<f64>,
 }
 
+/// Criterion's id of the f64 ceiling, against which rates are shared out.
+const F64_CEILING: (&str, &str) = ("matmul 1024 x 1024 x 1024", "f64, ndarray (matrixmultiply)");
+
 const WORKLOADS: &[Workload] = &[
+    Workload {
+        name: "matmul ceiling: f64, 1024 x 1024 x 1024 (ndarray's matrixmultiply, chapters 1-4)",
+        package: "chapter-05",
+        bench: "matmul",
+        group: F64_CEILING.0,
+        function: F64_CEILING.1,
+        items: 1.0,
+        unit: "products",
+        script: "matmul.py",
+        baseline: "NumPy BLAS",
+        args: &["--precision", "f64"],
+        gflop: Some(2.0 * 1024.0 * 1024.0 * 1024.0 / 1e9),
+    },
+    Workload {
+        name: "matmul ceiling: f32, 1024 x 1024 x 1024 (Burn Flex's gemm, chapters 5-6)",
+        package: "chapter-05",
+        bench: "matmul",
+        group: "matmul 1024 x 1024 x 1024",
+        function: "f32, Burn Flex (gemm)",
+        items: 1.0,
+        unit: "products",
+        script: "matmul.py",
+        baseline: "NumPy BLAS",
+        args: &["--precision", "f32"],
+        gflop: Some(2.0 * 1024.0 * 1024.0 * 1024.0 / 1e9),
+    },
     Workload {
         name: "chapter 1: PCA, top 10 of 256 x 20000 (ten planted spikes + noise), input the transposed view of an N x D array",
         package: "chapter-01",
@@ -48,6 +82,8 @@ const WORKLOADS: &[Workload] = &[
         unit: "samples",
         script: "pca.py",
         baseline: "fastest of NumPy covariance + eigh and scikit-learn PCA",
+        args: &[],
+        gflop: Some(2.0 * 256.0 * 256.0 * 20000.0 / 1e9),
     },
     Workload {
         name: "chapter 1: the same PCA, input a row-major D x N array",
@@ -59,6 +95,8 @@ const WORKLOADS: &[Workload] = &[
         unit: "samples",
         script: "pca.py",
         baseline: "fastest of NumPy covariance + eigh and scikit-learn PCA",
+        args: &[],
+        gflop: Some(2.0 * 256.0 * 256.0 * 20000.0 / 1e9),
     },
     Workload {
         name: "chapter 2: batched LASSO, A 256 x 512, 1000 signals, lambda 0.05, to relative gap 1e-6",
@@ -70,6 +108,21 @@ const WORKLOADS: &[Workload] = &[
         unit: "signals",
         script: "lasso.py",
         baseline: "fastest of scikit-learn sparse_encode and NumPy FISTA",
+        args: &[],
+        gflop: None,
+    },
+    Workload {
+        name: "chapter 4: rate reduction R, R_c and the gradient of Delta R, d 128, m 2000 unit features, 10 classes, f64",
+        package: "chapter-04",
+        bench: "rate",
+        group: "rates_with_grad (d 128, m 2000, k 10)",
+        function: "",
+        items: 2000.0,
+        unit: "features",
+        script: "mcr2.py",
+        baseline: "fastest of NumPy/SciPy closed form and PyTorch autograd",
+        args: &[],
+        gflop: None,
     },
     Workload {
         name: "chapter 6: one CTRL round (encoder + decoder step), 500 digits",
@@ -81,6 +134,8 @@ const WORKLOADS: &[Workload] = &[
         unit: "images",
         script: "ctrl.py",
         baseline: "PyTorch (autograd, torch.logdet)",
+        args: &[],
+        gflop: None,
     },
 ];
 
@@ -118,28 +173,31 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut rows = Vec::new();
     // Workloads that share a bench (one input, two layouts) run it and its
     // mirror once: criterion times every function of the bench in one run.
-    let mut mirrored: std::collections::HashMap<&str, Value> = Default::default();
+    let mut mirrored: std::collections::HashMap<(&str, &[&str]), Value> = Default::default();
+    let mut benched = std::collections::HashSet::new();
     for w in WORKLOADS {
         let dump = root.join("target/bench-compare").join(w.bench);
         std::fs::create_dir_all(&dump)?;
-        if let Some(json) = mirrored.get(w.script) {
+        if let Some(json) = mirrored.get(&(w.script, w.args)) {
             let ours_s = criterion_median(&root, w.group, w.function)?;
             rows.push(row(w, ours_s, json));
             continue;
         }
-        eprintln!(
-            "== {}: cargo bench -p {} --bench {}",
-            w.name, w.package, w.bench
-        );
-        let status = Command::new(env!("CARGO"))
-            .args(["bench", "-p", w.package, "--bench", w.bench])
-            .env("DRL_BENCH_DUMP", &dump)
-            .env("RAYON_NUM_THREADS", threads.to_string())
-            .current_dir(&root)
-            .status()
-            .context("running cargo bench")?;
-        if !status.success() {
-            bail!("cargo bench -p {} --bench {} failed", w.package, w.bench);
+        if benched.insert((w.package, w.bench)) {
+            eprintln!(
+                "== {}: cargo bench -p {} --bench {}",
+                w.name, w.package, w.bench
+            );
+            let status = Command::new(env!("CARGO"))
+                .args(["bench", "-p", w.package, "--bench", w.bench])
+                .env("DRL_BENCH_DUMP", &dump)
+                .env("RAYON_NUM_THREADS", threads.to_string())
+                .current_dir(&root)
+                .status()
+                .context("running cargo bench")?;
+            if !status.success() {
+                bail!("cargo bench -p {} --bench {} failed", w.package, w.bench);
+            }
         }
         let ours_s = criterion_median(&root, w.group, w.function)?;
         eprintln!("== {}: bench/{} (Python)", w.name, w.script);
@@ -147,6 +205,7 @@ pub fn run(args: &[String]) -> Result<()> {
             .arg(root.join("bench").join(w.script))
             .args(["--check".as_ref(), dump.as_os_str()])
             .args(["--threads", &threads.to_string()])
+            .args(w.args)
             .env("OMP_NUM_THREADS", threads.to_string())
             .env("MKL_NUM_THREADS", threads.to_string())
             .output()
@@ -171,7 +230,7 @@ pub fn run(args: &[String]) -> Result<()> {
             );
         }
         rows.push(row(w, ours_s, &json));
-        mirrored.insert(w.script, json);
+        mirrored.insert((w.script, w.args), json);
     }
     let table = render(&rows, threads);
     println!("{table}");
@@ -237,7 +296,9 @@ fn criterion_median(root: &Path, group: &str, function: &str) -> Result<f64> {
             && entry.parent().is_some_and(|p| p.ends_with("new"))
         {
             let id: Value = serde_json::from_str(&std::fs::read_to_string(&entry)?)?;
-            if id["group_id"] == group && id["function_id"] == function {
+            // A benchmark outside a group has no function id.
+            let function_id = id["function_id"].as_str().unwrap_or("");
+            if id["group_id"] == group && function_id == function {
                 let est: Value = serde_json::from_str(&std::fs::read_to_string(
                     entry.with_file_name("estimates.json"),
                 )?)?;
@@ -289,12 +350,26 @@ fn render(rows: &[Row], threads: usize) -> String {
         threads,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    s.push_str("| workload | ours | baseline | ratio (our time / theirs) | same answer |\n|---|---|---|---|---|\n");
+    // Our f64 matrix-multiply rate, against which dense workloads are set.
+    let ceiling = rows
+        .iter()
+        .find(|r| (r.workload.group, r.workload.function) == F64_CEILING)
+        .and_then(|r| r.workload.gflop.map(|g| g / r.ours_s));
+    s.push_str("| workload | ours | baseline | ratio (our time / theirs) | our GFLOP/s (share of our f64 ceiling) | same answer |\n|---|---|---|---|---|---|\n");
     for r in rows {
         let w = r.workload;
         let unit = w.unit;
+        // The f32 ceiling is shown as a rate only: a share of the f64 one means nothing.
+        let f64_work = !w.args.contains(&"f32");
+        let rate = match (w.gflop, ceiling) {
+            (Some(g), Some(c)) if f64_work => {
+                format!("{:.1} ({:.0}%)", g / r.ours_s, 100.0 * g / r.ours_s / c)
+            }
+            (Some(g), _) => format!("{:.1}", g / r.ours_s),
+            (None, _) => "-".into(),
+        };
         s.push_str(&format!(
-            "| {} | {:.1} ms ({:.0} {unit}/s) | {}: {:.1} ms ({:.0} {unit}/s) | **{:.2}** | {} |\n",
+            "| {} | {:.1} ms ({:.0} {unit}/s) | {}: {:.1} ms ({:.0} {unit}/s) | **{:.2}** | {rate} | {} |\n",
             w.name,
             r.ours_s * 1e3,
             w.items / r.ours_s,

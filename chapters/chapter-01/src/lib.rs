@@ -10,6 +10,7 @@
 //! Textbook: Ch. 2 §2.1 (PCA, power iteration) and Ch. 5 §5.1.1 (Oja's rule).
 //! Conventions: data are `D × N` with one sample per column; covariances use `1/N`.
 
+pub mod centering;
 pub mod deflation;
 pub mod experiments;
 pub mod oja;

@@ -5,8 +5,9 @@
 //! equivalently $\max_U \operatorname{tr}(U^\top M U)$ with $M = \frac1N (X - \mu 1^\top)(X - \mu 1^\top)^\top$.
 //! The answer is the top-$k$ eigenvectors of $M$, found here by subspace iteration.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, ShapeBuilder, Zip, s};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+use crate::centering::Centered;
 
 use crate::operator::{Covariance, SymmetricOperator};
 use crate::subspace::{SubspaceIteration, subspace_iteration};
@@ -136,27 +137,23 @@ pub fn pca(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Pca> {
             "0 columns",
         ));
     }
-    let scan = Scan::of(x);
-    if !scan.finite {
-        ensure_finite("x", x.iter())?;
-    }
+    let centered = Centered::new("x", x)?;
     check_rank(k, dim, "the data dimension D")?;
-    let mean = scan.mean(x)?;
-    let e = centering_exponent(x, mean.view());
+    let e = centered.exponent;
     let top = if dim > samples {
-        let centered = centered_and_scaled(x, mean.view(), e);
+        let matrix = centered.matrix();
         let covariance = Covariance {
-            centered: centered.view(),
+            centered: matrix.view(),
         };
         top_eigenpairs_op(&covariance, k, 0.0, seed)?
     } else {
-        let explicit = centered_gram(x, mean.view(), e) / samples as f64;
+        let explicit = centered.scatter() / samples as f64;
         top_eigenpairs_op(&explicit, k, 0.0, seed)?
     };
     let top = certify(top)?;
     let (variances, components) = unscale(top.values.mapv(|v| ldexp(v, 2 * e)), top.vectors)?;
     Ok(Pca {
-        mean,
+        mean: centered.mean,
         components,
         variances,
     })
@@ -228,138 +225,6 @@ impl Pca {
         let d = self.mean.len();
         ensure_rows(name, x.nrows(), d)?;
         ensure_finite(name, x.iter())
-    }
-}
-
-/// What one pass over the data finds, reading it in memory order (so the
-/// transposed view of an `N × D` array costs what a `D × N` copy would).
-struct Scan {
-    /// Whether every entry is finite.
-    finite: bool,
-    /// The largest magnitude $\max_{ij} |x_{ij}|$.
-    largest: f64,
-    /// Each row's sum $\sum_j x_{ij}$ (`D`).
-    sums: Array1<f64>,
-}
-
-impl Scan {
-    fn of(x: ArrayView2<f64>) -> Self {
-        let mut scan = Scan {
-            finite: true,
-            largest: 0.0,
-            sums: Array1::zeros(x.nrows()),
-        };
-        let visit = |finite: &mut bool, largest: &mut f64, sum: &mut f64, v: f64| {
-            *finite &= v.is_finite();
-            *largest = largest.max(v.abs());
-            *sum += v;
-        };
-        let Scan {
-            finite,
-            largest,
-            sums,
-        } = &mut scan;
-        if x.stride_of(Axis(0)) == 1 {
-            // Samples are contiguous columns (a transposed view of N × D data).
-            for column in x.columns() {
-                for (sum, &v) in sums.iter_mut().zip(column) {
-                    visit(finite, largest, sum, v);
-                }
-            }
-        } else {
-            for (sum, row) in sums.iter_mut().zip(x.rows()) {
-                for &v in row {
-                    visit(finite, largest, sum, v);
-                }
-            }
-        }
-        scan
-    }
-
-    /// The mean of the columns, $\sum_j x_j / N$. The plain sums are used when
-    /// no partial sum can overflow or come near the subnormal range; otherwise
-    /// the data are summed again after scaling by the power of two that brings
-    /// the largest entry near 1 (exact), as [`top_eigenpairs`] scales.
-    fn mean(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        let samples = x.ncols() as f64;
-        let plain = self.largest * samples <= f64::MAX / 4.0
-            && (self.largest == 0.0 || self.largest >= f64::MIN_POSITIVE * 2f64.powi(120));
-        let mean = if plain {
-            &self.sums / samples
-        } else {
-            scaled_column_mean(x, self.largest)
-        };
-        shared::error::ensure_finite_output("pca", "the mean", mean.iter())?;
-        Ok(mean)
-    }
-}
-
-/// The column mean summed after scaling by $2^{-e}$, $e$ the exponent of `largest`.
-fn scaled_column_mean(x: ArrayView2<f64>, largest: f64) -> Array1<f64> {
-    let e = magnitude_exponent([largest].iter());
-    let scale = scaler(e);
-    let sums = x.map_axis(Axis(1), |row| row.fold(0.0, |acc, &v| acc + scale(v)));
-    sums.mapv(|s| ldexp(s / x.ncols() as f64, e))
-}
-
-/// The exponent $e$ that brings the largest centered entry
-/// $\max_{ij}|x_{ij} - \mu_i|$ near 1, from a read-only pass in the input's
-/// memory order. (A bound from $\max|x_{ij}|$ and $\max|\mu_i|$ would save the
-/// pass but not the precision: with a mean far larger than the spread, it
-/// would scale the deviations into the subnormal range.)
-fn centering_exponent(x: ArrayView2<f64>, mean: ArrayView1<f64>) -> i32 {
-    let largest = Zip::from(&x)
-        .and_broadcast(mean.insert_axis(Axis(1)))
-        .fold(0.0f64, |m, &v, &mu| m.max((v - mu).abs()));
-    magnitude_exponent([largest].iter())
-}
-
-/// $(X - \mu 1^\top) 2^{-e}$ (`D × N`), written in the input's memory order.
-fn centered_and_scaled(x: ArrayView2<f64>, mean: ArrayView1<f64>, e: i32) -> Array2<f64> {
-    let scale = scaler(e);
-    Zip::from(&x)
-        .and_broadcast(mean.insert_axis(Axis(1)))
-        .map_collect(|&v, &mu| scale(v - mu))
-}
-
-/// $X_cX_c^\top$ (`D × D`) of the centered data $X_c = (X - \mu 1^\top)2^{-e}$,
-/// without forming $X_c$: [`GRAM_CHUNK`] samples at a time are centered into
-/// one reused buffer (laid out like the input) and their products accumulate.
-/// The buffer stays in cache between its writing and the product, and the
-/// `D × N` copy, with its page faults, is never made.
-fn centered_gram(x: ArrayView2<f64>, mean: ArrayView1<f64>, e: i32) -> Array2<f64> {
-    let (dim, samples) = x.dim();
-    let scale = scaler(e);
-    let mean = mean.insert_axis(Axis(1));
-    let width = GRAM_CHUNK.min(samples);
-    let mut buffer = if x.stride_of(Axis(0)) == 1 {
-        Array2::zeros((dim, width).f())
-    } else {
-        Array2::zeros((dim, width))
-    };
-    let mut gram = Array2::zeros((dim, dim));
-    for start in (0..samples).step_by(GRAM_CHUNK) {
-        let chunk = x.slice(s![.., start..(start + GRAM_CHUNK).min(samples)]);
-        let mut centered = buffer.slice_mut(s![.., ..chunk.ncols()]);
-        Zip::from(&mut centered)
-            .and(&chunk)
-            .and_broadcast(&mean)
-            .for_each(|c, &v, &mu| *c = scale(v - mu));
-        general_mat_mul(1.0, &centered, &centered.t(), 1.0, &mut gram);
-    }
-    gram
-}
-
-/// Samples per block of [`centered_gram`].
-const GRAM_CHUNK: usize = 512;
-
-/// $v \mapsto v 2^{-e}$, exactly [`ldexp`]`(v, -e)`: one multiplication by a
-/// precomputed factor where `ldexp` would make one, its steps beyond.
-fn scaler(e: i32) -> impl Fn(f64) -> f64 {
-    let factor = (e.abs() <= 1000).then(|| 2f64.powi(-e));
-    move |v| match factor {
-        Some(f) => v * f,
-        None => ldexp(v, -e),
     }
 }
 

@@ -1,0 +1,73 @@
+"""The Python side of the matrix-multiply ceiling for `cargo xtask bench-compare`.
+
+The Rust bench (`cargo bench -p chapter-05 --bench matmul` with
+DRL_BENCH_DUMP=DIR) writes two 1024 x 1024 matrices A and B and our products:
+C64 (f64, through ndarray's matrixmultiply, what chapters 1-4 use) and C32
+(f32, through Burn's Flex backend, what chapters 5-6 use). NumPy multiplies
+the same matrices with its BLAS (OpenBLAS in the pinned wheel); each product
+must agree with ours (f64: 1e-12, f32: 1e-4, largest difference relative to
+the largest entry) before it is timed.
+
+Prints one JSON line: NumPy's median time for the precision asked for, and
+the check.
+
+Run: python matmul.py --check DIR [--threads N] [--repeat R] [--precision f64|f32]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def timed(fn, repeat):
+    fn()  # warm-up, untimed
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return out, statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--check", required=True, type=Path)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--precision", choices=["f64", "f32"], default="f64")
+    args = ap.parse_args()
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
+    dtype, ours, tol = {
+        "f64": (np.float64, "C64.npy", 1e-12),
+        "f32": (np.float32, "C32.npy", 1e-4),
+    }[args.precision]
+    a = np.load(args.check / "A.npy").astype(dtype)
+    b = np.load(args.check / "B.npy").astype(dtype)
+    c_ours = np.load(args.check / ours)
+    c, t = timed(lambda: a @ b, args.repeat)
+    err = float(np.max(np.abs(c.astype(np.float64) - c_ours)) / np.max(np.abs(c_ours)))
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    name = f"NumPy {np.__version__} ({blas.get('name', 'BLAS')} {blas.get('version', '')}) {args.precision} matmul".replace("  ", " ")
+    out = {
+        "workload": f"matmul 1024^3 {args.precision}",
+        "threads": args.threads,
+        "baseline": name,
+        "version": "",
+        "median_s": t,
+        "check": {"ok": bool(err <= tol), "max_rel_err": err, "tolerance": tol},
+    }
+    print(json.dumps(out))
+    return 0 if out["check"]["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
