@@ -59,11 +59,12 @@ impl<'a> Centered<'a> {
         } else {
             Lanes::Coordinates(CowArray::from(x.as_standard_layout().into_owned()))
         };
-        let (largest_bits, sums) = lanes.magnitudes_and_sums();
-        if largest_bits >= f64::INFINITY.to_bits() {
+        let (largest, sums) = lanes.magnitudes_and_sums();
+        // A NaN or an infinity makes its coordinate's sum non-finite (as
+        // does a sum that overflows, which the full check then clears).
+        if !(largest.is_finite() && sums.iter().all(|s| s.is_finite())) {
             ensure_finite(name, x.iter())?;
         }
-        let largest = f64::from_bits(largest_bits);
         let samples = x.ncols() as f64;
         // The plain sums are exact up to rounding unless a partial sum could
         // overflow or come near the subnormal range; then sum again, scaled.
@@ -75,8 +76,7 @@ impl<'a> Centered<'a> {
             lanes.scaled_mean(largest)
         };
         shared::error::ensure_finite_output("pca", "the mean", mean.iter())?;
-        let largest_centered = f64::from_bits(lanes.largest_centered_bits(mean.view()));
-        let exponent = magnitude_exponent([largest_centered].iter());
+        let exponent = magnitude_exponent([lanes.largest_centered(mean.view())].iter());
         Ok(Centered {
             lanes,
             mean,
@@ -176,32 +176,32 @@ fn center_into(
 }
 
 impl Lanes<'_> {
-    /// The bits of the largest $|x_{ij}|$ (for non-negative floats the bit
-    /// patterns order like the values, and NaN or infinity lands at or above
-    /// `INFINITY`'s bits: one integer maximum, which vectorizes, finds both)
-    /// and each coordinate's sum $\sum_j x_{ij}$.
-    fn magnitudes_and_sums(&self) -> (u64, Array1<f64>) {
+    /// The largest $|x_{ij}|$ and each coordinate's sum $\sum_j x_{ij}$, the
+    /// maxima kept per coordinate (or per lane of 8) so the loops vectorize.
+    /// A NaN escapes the maximum but not the sums, so the caller checks those.
+    fn magnitudes_and_sums(&self) -> (f64, Array1<f64>) {
         match self {
             Lanes::Samples(x) => {
                 let mut sums = Array1::zeros(x.nrows());
+                let mut largest = vec![0.0f64; x.nrows()];
                 let acc = sums.as_slice_mut().expect("contiguous");
-                let mut largest = 0u64;
                 for column in x.columns() {
-                    for (s, &v) in acc.iter_mut().zip(column.to_slice().expect("contiguous")) {
-                        largest = largest.max(v.abs().to_bits());
+                    let column = column.to_slice().expect("contiguous");
+                    for ((s, m), &v) in acc.iter_mut().zip(&mut largest).zip(column) {
+                        *m = larger(*m, v.abs());
                         *s += v;
                     }
                 }
-                (largest, sums)
+                (largest.into_iter().fold(0.0, larger), sums)
             }
             Lanes::Coordinates(x) => {
-                let mut largest = 0u64;
+                let mut largest = 0.0f64;
                 let sums = x
                     .rows()
                     .into_iter()
                     .map(|row| {
                         let r = row.as_slice().expect("contiguous");
-                        largest = r.iter().fold(largest, |m, v| m.max(v.abs().to_bits()));
+                        largest = larger(largest, lane_max(r, f64::abs));
                         row.sum()
                     })
                     .collect();
@@ -210,19 +210,23 @@ impl Lanes<'_> {
         }
     }
 
-    /// The bits of $\max_{ij}|x_{ij} - \mu_i|$ (finite data).
-    fn largest_centered_bits(&self, mean: ArrayView1<f64>) -> u64 {
+    /// $\max_{ij}|x_{ij} - \mu_i|$ (finite data).
+    fn largest_centered(&self, mean: ArrayView1<f64>) -> f64 {
         let mu = mean.as_slice().expect("contiguous");
         match self {
-            Lanes::Samples(x) => x.columns().into_iter().fold(0u64, |m, column| {
-                let c = column.to_slice().expect("contiguous");
-                c.iter()
-                    .zip(mu)
-                    .fold(m, |m, (&v, &mu)| m.max((v - mu).abs().to_bits()))
-            }),
-            Lanes::Coordinates(x) => x.rows().into_iter().zip(mu).fold(0u64, |m, (row, &mu)| {
+            Lanes::Samples(x) => {
+                let mut largest = vec![0.0f64; mu.len()];
+                for column in x.columns() {
+                    let c = column.to_slice().expect("contiguous");
+                    for ((m, &v), &mu) in largest.iter_mut().zip(c).zip(mu) {
+                        *m = larger(*m, (v - mu).abs());
+                    }
+                }
+                largest.into_iter().fold(0.0, larger)
+            }
+            Lanes::Coordinates(x) => x.rows().into_iter().zip(mu).fold(0.0, |m, (row, &mu)| {
                 let r = row.as_slice().expect("contiguous");
-                r.iter().fold(m, |m, &v| m.max((v - mu).abs().to_bits()))
+                larger(m, lane_max(r, |v| (v - mu).abs()))
             }),
         }
     }
@@ -244,6 +248,25 @@ impl Lanes<'_> {
         };
         sums.mapv(|s| ldexp(s / samples as f64, e))
     }
+}
+
+/// The larger of two magnitudes, as a compare and select (which vectorizes;
+/// `f64::max`'s NaN rule does not). A NaN in `b` is dropped.
+fn larger(a: f64, b: f64) -> f64 {
+    if b > a { b } else { a }
+}
+
+/// The largest of `f(v)` (non-negative) over `values`, in 8 independent lanes.
+fn lane_max(values: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    let chunks = values.chunks_exact(8);
+    let rest = chunks.remainder().iter().fold(0.0, |m, &v| larger(m, f(v)));
+    for chunk in chunks {
+        for (l, &v) in lanes.iter_mut().zip(chunk) {
+            *l = larger(*l, f(v));
+        }
+    }
+    lanes.into_iter().fold(rest, larger)
 }
 
 /// $v \mapsto v 2^{-e}$, exactly [`ldexp`]`(v, -e)`: one multiplication by a
