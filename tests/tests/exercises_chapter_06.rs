@@ -8,6 +8,7 @@
 
 use burn::module::Param;
 use burn::optim::SgdConfig;
+use burn::optim::decay::WeightDecayConfig;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use ndarray::{Array2, Axis};
@@ -198,10 +199,16 @@ fn parameter_values<B: Backend>(net: &Mlp<B>) -> Vec<Vec<f64>> {
     parameters(net).into_iter().map(values).collect()
 }
 
-/// `θ + step·∂objective/∂θ` for every parameter (a plain gradient step, what
-/// SGD without momentum does with `step = −lr`). The gradient is looked up
-/// on the parameter's own tensor, before any reshape.
-fn stepped<B: AutodiffBackend>(net: &Mlp<B>, grads: &B::Gradients, step: f64) -> Vec<Vec<f64>> {
+/// `θ + step·(∂objective/∂θ + decay·θ)` for every parameter: a plain
+/// gradient step, what SGD without momentum does with `step = −lr` and its
+/// L2 `decay`. The gradient is looked up on the parameter's own tensor,
+/// before any reshape.
+fn stepped<B: AutodiffBackend>(
+    net: &Mlp<B>,
+    grads: &B::Gradients,
+    step: f64,
+    decay: f64,
+) -> Vec<Vec<f64>> {
     let mut own: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
     let mut push = |theta: Vec<f64>, g: Option<Vec<f64>>| {
         own.push((theta, g.expect("every parameter has a gradient")));
@@ -220,8 +227,30 @@ fn stepped<B: AutodiffBackend>(net: &Mlp<B>, grads: &B::Gradients, step: f64) ->
         }
     }
     own.into_iter()
-        .map(|(theta, g)| theta.iter().zip(g).map(|(t, g)| t + step * g).collect())
+        .map(|(theta, g)| {
+            theta
+                .iter()
+                .zip(g)
+                .map(|(t, g)| t + step * (g + decay * t))
+                .collect()
+        })
         .collect()
+}
+
+/// The largest change from `before` to `after`, over every parameter.
+fn largest_move(before: &[Vec<f64>], after: &[Vec<f64>]) -> f64 {
+    before
+        .iter()
+        .flatten()
+        .zip(after.iter().flatten())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, |m, d| {
+            if d.is_nan() || m.is_nan() {
+                f64::NAN
+            } else {
+                m.max(d)
+            }
+        })
 }
 
 fn assert_parameters(what: &str, got: &[Vec<f64>], want: &[Vec<f64>]) {
@@ -231,13 +260,17 @@ fn assert_parameters(what: &str, got: &[Vec<f64>], want: &[Vec<f64>]) {
     }
 }
 
-/// Exercise 6.3: one round with plain SGD, one encoder step and two decoder
-/// steps, against the updates worked out here: the encoder climbs the
-/// total with $\hat X = g(f(X))$ computed first and held as data; the
-/// decoder then descends it twice with $Z = f(X)$ from the moved encoder held
-/// fixed, $\hat Z = f(g(Z))$; the returned terms are the ones its first step saw.
+/// Exercise 6.3: one round with plain SGD (the decoder's with L2 weight
+/// decay, so the two optimizers cannot be swapped), two encoder steps and two
+/// decoder steps, against the updates worked out here: at each encoder step
+/// the total is climbed with $\hat X = g(f(X))$ computed from the current
+/// players and held as data; the decoder then descends it with $Z = f(X)$
+/// from the moved encoder held fixed, $\hat Z = f(g(Z))$; the returned terms
+/// are the ones its first step saw. Every step moves the parameters by far
+/// more than the tolerance, so a player left still would fail.
 #[test]
 fn exercise_6_3_one_round_moves_both_players_by_their_gradients() {
+    const DECAY: f64 = 0.5;
     let device = Default::default();
     let mut rng = seeded_rng(8);
     let encoder = Mlp::<A>::new(&[6, 5, 3], true, Head::Sphere, &device, &mut rng).unwrap();
@@ -247,7 +280,7 @@ fn exercise_6_3_one_round_moves_both_players_by_their_gradients() {
     let moves = Moves {
         eps_sq: 0.5,
         lr: 0.05,
-        encoder_steps: 1,
+        encoder_steps: 2,
         decoder_steps: 2,
         gammas: [1.0, 0.5, 1.0],
     };
@@ -255,36 +288,46 @@ fn exercise_6_3_one_round_moves_both_players_by_their_gradients() {
         encoder: encoder.clone(),
         decoder: decoder.clone(),
     };
-    let (mut sgd_e, mut sgd_d) = (SgdConfig::new().init(), SgdConfig::new().init());
-    let (after, first) = round(
-        players.clone(),
-        &mut sgd_e,
-        &mut sgd_d,
-        x.clone(),
-        &labels,
-        &moves,
-    )
-    .unwrap();
+    let mut sgd_e = SgdConfig::new().init();
+    let mut sgd_d = SgdConfig::new()
+        .with_weight_decay(Some(WeightDecayConfig {
+            penalty: DECAY as f32,
+        }))
+        .init();
+    let (after, first) =
+        round(players, &mut sgd_e, &mut sgd_d, x.clone(), &labels, &moves).unwrap();
 
-    // The encoder's ascent step, X̂ from the players before the round.
-    let x_hat = players.reconstruct(x.clone());
-    let total = terms(
-        encoder.forward(x.clone()),
-        encoder.forward(x_hat),
-        &labels,
-        moves.eps_sq,
-    )
-    .unwrap()
-    .total(&moves.gammas);
-    let want = stepped(&encoder, &total.backward(), moves.lr);
-    assert_parameters("encoder", &parameter_values(&after.encoder), &want);
+    // The encoder's ascent steps, each with X̂ from the current players.
+    let mut now = Players { encoder, decoder };
+    for _ in 0..moves.encoder_steps {
+        let x_hat = now.reconstruct(x.clone());
+        let f = &now.encoder;
+        let total = terms(
+            f.forward(x.clone()),
+            f.forward(x_hat),
+            &labels,
+            moves.eps_sq,
+        )
+        .unwrap()
+        .total(&moves.gammas);
+        let want = stepped(f, &total.backward(), moves.lr, 0.0);
+        let moved = largest_move(&parameter_values(f), &want);
+        assert!(
+            moved > 1e-3,
+            "an encoder step moves the parameters ({moved})"
+        );
+        now.encoder = with_parameters(now.encoder, &want);
+    }
+    assert_parameters(
+        "encoder",
+        &parameter_values(&after.encoder),
+        &parameter_values(&now.encoder),
+    );
 
-    // The decoder's two descent steps, through the moved encoder (whose
-    // parameters the round returned and were just checked).
-    let mut decoder_now = decoder;
-    let z = after.encode(x);
-    for step in 0..2 {
-        let z_hat = after.encoder.forward(decoder_now.forward(z.clone()));
+    // The decoder's descent steps, through the moved encoder.
+    let z = now.encode(x);
+    for step in 0..moves.decoder_steps {
+        let z_hat = now.encoder.forward(now.decoder.forward(z.clone()));
         let t = terms(z.clone(), z_hat, &labels, moves.eps_sq).unwrap();
         if step == 0 {
             let seen = t.values().unwrap();
@@ -295,12 +338,24 @@ fn exercise_6_3_one_round_moves_both_players_by_their_gradients() {
                 1e-5,
             );
         }
-        let want = stepped(&decoder_now, &t.total(&moves.gammas).backward(), -moves.lr);
-        if step == 1 {
-            assert_parameters("decoder", &parameter_values(&after.decoder), &want);
-        }
-        decoder_now = with_parameters(decoder_now, &want);
+        let want = stepped(
+            &now.decoder,
+            &t.total(&moves.gammas).backward(),
+            -moves.lr,
+            DECAY,
+        );
+        let moved = largest_move(&parameter_values(&now.decoder), &want);
+        assert!(
+            moved > 1e-3,
+            "a decoder step moves the parameters ({moved})"
+        );
+        now.decoder = with_parameters(now.decoder, &want);
     }
+    assert_parameters(
+        "decoder",
+        &parameter_values(&after.decoder),
+        &parameter_values(&now.decoder),
+    );
 }
 
 /// `net` with its parameters replaced by `values` (in [`parameters`]' order).

@@ -8,12 +8,13 @@
 //!
 //! Run with `cargo bench -p chapter-01 --bench pca`. With `DRL_BENCH_DUMP=DIR`
 //! the bench first writes `X.npy` (`N × D`, samples as rows), and what our
-//! `pca` computed on it, `variances.npy` and `components.npy` (`D × 10`), to
-//! `DIR`, so `bench/pca.py --check DIR` can check NumPy's and scikit-learn's
+//! `pca` computed on it in each layout, `mean_*.npy`, `variances_*.npy` and
+//! `components_*.npy` (`D × 10`), to `DIR`, so `bench/pca.py --check DIR` can check NumPy's and scikit-learn's
 //! answers against ours before timing them (`cargo xtask bench-compare`).
 
 use std::hint::black_box;
 
+use chapter_01::centering::Centered;
 use chapter_01::pca;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::{Array2, Axis};
@@ -52,17 +53,22 @@ fn workload() -> Array2<f64> {
 
 fn bench(c: &mut Criterion) {
     let rows = workload();
+    let columns = rows.t().as_standard_layout().into_owned();
     if let Some(dir) = std::env::var_os("DRL_BENCH_DUMP") {
         let dir = std::path::Path::new(&dir);
-        let ours = pca(rows.t(), K, 0).expect("PCA of the workload");
         std::fs::create_dir_all(dir).expect("creating the dump directory");
         ndarray_npy::write_npy(dir.join("X.npy"), &rows).expect("writing X.npy");
-        ndarray_npy::write_npy(dir.join("variances.npy"), &ours.variances)
-            .expect("writing variances.npy");
-        ndarray_npy::write_npy(dir.join("components.npy"), &ours.components)
-            .expect("writing components.npy");
+        for (layout, x) in [("transposed", rows.t()), ("row_major", columns.view())] {
+            let ours = pca(x, K, 0).expect("PCA of the workload");
+            let write = |what: &str, a: ndarray::ArrayView<f64, _>| {
+                ndarray_npy::write_npy(dir.join(format!("{what}_{layout}.npy")), &a)
+                    .unwrap_or_else(|e| panic!("writing {what}_{layout}.npy: {e}"))
+            };
+            write("mean", ours.mean.view().into_dyn());
+            write("variances", ours.variances.view().into_dyn());
+            write("components", ours.components.view().into_dyn());
+        }
     }
-    let columns = rows.t().as_standard_layout().into_owned();
     let mut group = c.benchmark_group("pca_256x20000_top10");
     group.sample_size(20);
     group.bench_function("transposed_view", |b| {
@@ -70,6 +76,16 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("row_major", |b| {
         b.iter(|| pca(black_box(columns.view()), K, 0).unwrap())
+    });
+    // The parts of the transposed run: the two read passes (finiteness,
+    // magnitudes, sums; the centered magnitude), and the scatter (centering
+    // in blocks and the products); the rest is the 256 x 256 eigenproblem.
+    group.bench_function("transposed_view_passes", |b| {
+        b.iter(|| Centered::new("x", black_box(rows.t())).unwrap())
+    });
+    let centered = Centered::new("x", rows.t()).unwrap();
+    group.bench_function("transposed_view_scatter", |b| {
+        b.iter(|| black_box(&centered).scatter())
     });
     group.finish();
 }

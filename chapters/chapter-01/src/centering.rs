@@ -13,7 +13,9 @@
 //!
 //! Entries are scaled by a power of two, $2^{-e}$, that brings the largest
 //! centered entry near 1 (exact: only the exponent changes), so the products
-//! neither overflow nor fall into the subnormal range.
+//! cannot overflow. One scale serves the whole matrix, so a coordinate whose
+//! spread is below about $2^{-500}$ times the largest still underflows in the
+//! products, as in any computation with one scale.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2, ShapeBuilder, s};
@@ -65,64 +67,46 @@ impl<'a> Centered<'a> {
         if !(largest.is_finite() && sums.iter().all(|s| s.is_finite())) {
             ensure_finite(name, x.iter())?;
         }
-        let samples = x.ncols() as f64;
-        // The plain sums are exact up to rounding unless a partial sum could
-        // overflow or come near the subnormal range; then sum again, scaled.
-        let plain = largest * samples <= f64::MAX / 4.0
-            && (largest == 0.0 || largest >= f64::MIN_POSITIVE * 2f64.powi(120));
-        let mean = if plain {
-            sums / samples
+        // Below this bound no partial sum can overflow; past it, sum again
+        // with each coordinate scaled near 1.
+        let mean = if largest * x.ncols() as f64 <= f64::MAX / 4.0 {
+            sums / x.ncols() as f64
         } else {
-            lanes.scaled_mean(largest)
+            lanes.scaled_mean()
         };
         shared::error::ensure_finite_output("pca", "the mean", mean.iter())?;
-        let exponent = magnitude_exponent([lanes.largest_centered(mean.view())].iter());
+        let half = lanes.largest_half_centered(mean.view());
         Ok(Centered {
             lanes,
             mean,
-            exponent,
+            exponent: magnitude_exponent([half].iter()) + 1,
         })
+    }
+
+    /// $\mu 2^{-e}$, and the scaling $v \mapsto v2^{-e}$. Entries are centered
+    /// as $x2^{-e} - \mu 2^{-e}$: with exact scaling that is $(x - \mu)2^{-e}$,
+    /// and the subtraction cannot overflow.
+    fn scaled_mean(&self) -> (Vec<f64>, impl Fn(f64) -> f64) {
+        let scale = scaler(self.exponent);
+        (self.mean.iter().map(|&m| scale(m)).collect(), scale)
     }
 
     /// $X_c2^{-e}$ (`D × N`), stored whole (for the matrix-free operator when `D > N`).
     pub fn matrix(&self) -> Array2<f64> {
-        let scale = scaler(self.exponent);
-        match &self.lanes {
-            Lanes::Samples(x) => {
-                let mut out = Array2::zeros(x.raw_dim().f());
-                for (mut o, column) in out.columns_mut().into_iter().zip(x.columns()) {
-                    center_into(
-                        o.as_slice_mut().expect("contiguous"),
-                        column,
-                        &self.mean,
-                        &scale,
-                    );
-                }
-                out
-            }
-            Lanes::Coordinates(x) => {
-                let mut out = Array2::zeros(x.raw_dim());
-                for ((mut o, row), &mu) in out.rows_mut().into_iter().zip(x.rows()).zip(&self.mean)
-                {
-                    let o = o.as_slice_mut().expect("contiguous");
-                    for (o, &v) in o.iter_mut().zip(row.as_slice().expect("contiguous")) {
-                        *o = scale(v - mu);
-                    }
-                }
-                out
-            }
-        }
+        let (dim, samples) = self.lanes.dim();
+        let mut out = match &self.lanes {
+            Lanes::Samples(_) => Array2::zeros((dim, samples).f()),
+            Lanes::Coordinates(_) => Array2::zeros((dim, samples)),
+        };
+        self.center_into(0, samples, &mut out);
+        out
     }
 
     /// The scatter $X_cX_c^\top 2^{-2e}$ (`D × D`) without storing $X_c$:
     /// [`GRAM_CHUNK`] samples at a time are centered into one reused buffer,
     /// laid out like the input, and their products accumulate.
     pub fn scatter(&self) -> Array2<f64> {
-        let scale = scaler(self.exponent);
-        let (dim, samples) = match &self.lanes {
-            Lanes::Samples(x) => x.dim(),
-            Lanes::Coordinates(x) => x.dim(),
-        };
+        let (dim, samples) = self.lanes.dim();
         let width = GRAM_CHUNK.min(samples);
         let mut buffer = match &self.lanes {
             Lanes::Samples(_) => Array2::zeros((dim, width).f()),
@@ -132,67 +116,67 @@ impl<'a> Centered<'a> {
         for start in (0..samples).step_by(GRAM_CHUNK) {
             let end = (start + GRAM_CHUNK).min(samples);
             let mut block = buffer.slice_mut(s![.., ..end - start]);
-            match &self.lanes {
-                Lanes::Samples(x) => {
-                    let columns = x.slice(s![.., start..end]);
-                    for (mut b, column) in block.columns_mut().into_iter().zip(columns.columns()) {
-                        center_into(
-                            b.as_slice_mut().expect("contiguous"),
-                            column,
-                            &self.mean,
-                            &scale,
-                        );
-                    }
-                }
-                Lanes::Coordinates(x) => {
-                    for ((mut b, row), &mu) in
-                        block.rows_mut().into_iter().zip(x.rows()).zip(&self.mean)
-                    {
-                        let row = &row.as_slice().expect("contiguous")[start..end];
-                        for (b, &v) in b.iter_mut().zip(row) {
-                            *b = scale(v - mu);
-                        }
-                    }
-                }
-            }
+            self.center_into(start, end, &mut block);
             general_mat_mul(1.0, &block, &block.t(), 1.0, &mut scatter);
         }
         scatter
     }
-}
 
-/// `out = (column − μ) 2^{-e}` on contiguous slices.
-fn center_into(
-    out: &mut [f64],
-    column: ArrayView1<f64>,
-    mean: &Array1<f64>,
-    scale: &impl Fn(f64) -> f64,
-) {
-    let column = column.to_slice().expect("contiguous");
-    let mean = mean.as_slice().expect("contiguous");
-    for ((o, &v), &mu) in out.iter_mut().zip(column).zip(mean) {
-        *o = scale(v - mu);
+    /// Writes the centered, scaled samples `start..end` into `out` (`D × (end − start)`,
+    /// laid out like the input), along the contiguous lanes.
+    fn center_into<S>(&self, start: usize, end: usize, out: &mut ndarray::ArrayBase<S, Ix2>)
+    where
+        S: ndarray::DataMut<Elem = f64>,
+    {
+        let (mean, scale) = self.scaled_mean();
+        match &self.lanes {
+            Lanes::Samples(x) => {
+                let columns = x.slice(s![.., start..end]);
+                for (mut o, column) in out.columns_mut().into_iter().zip(columns.columns()) {
+                    let o = o.as_slice_mut().expect("a column of a column-major buffer");
+                    let column = column.to_slice().expect("contiguous samples");
+                    for ((o, &v), &mu) in o.iter_mut().zip(column).zip(&mean) {
+                        *o = scale(v) - mu;
+                    }
+                }
+            }
+            Lanes::Coordinates(x) => {
+                for ((mut o, row), &mu) in out.rows_mut().into_iter().zip(x.rows()).zip(&mean) {
+                    let o = o.as_slice_mut().expect("a row of a row-major buffer");
+                    let row = &row.to_slice().expect("contiguous coordinates")[start..end];
+                    for (o, &v) in o.iter_mut().zip(row) {
+                        *o = scale(v) - mu;
+                    }
+                }
+            }
+        }
     }
 }
 
 impl Lanes<'_> {
+    fn dim(&self) -> (usize, usize) {
+        match self {
+            Lanes::Samples(x) => x.dim(),
+            Lanes::Coordinates(x) => x.dim(),
+        }
+    }
+
     /// The largest $|x_{ij}|$ and each coordinate's sum $\sum_j x_{ij}$, the
     /// maxima kept per coordinate (or per lane of 8) so the loops vectorize.
     /// A NaN escapes the maximum but not the sums, so the caller checks those.
     fn magnitudes_and_sums(&self) -> (f64, Array1<f64>) {
         match self {
             Lanes::Samples(x) => {
-                let mut sums = Array1::zeros(x.nrows());
+                let mut sums = vec![0.0f64; x.nrows()];
                 let mut largest = vec![0.0f64; x.nrows()];
-                let acc = sums.as_slice_mut().expect("contiguous");
                 for column in x.columns() {
-                    let column = column.to_slice().expect("contiguous");
-                    for ((s, m), &v) in acc.iter_mut().zip(&mut largest).zip(column) {
+                    let column = column.to_slice().expect("contiguous samples");
+                    for ((s, m), &v) in sums.iter_mut().zip(&mut largest).zip(column) {
                         *m = larger(*m, v.abs());
                         *s += v;
                     }
                 }
-                (largest.into_iter().fold(0.0, larger), sums)
+                (largest.into_iter().fold(0.0, larger), Array1::from(sums))
             }
             Lanes::Coordinates(x) => {
                 let mut largest = 0.0f64;
@@ -200,7 +184,7 @@ impl Lanes<'_> {
                     .rows()
                     .into_iter()
                     .map(|row| {
-                        let r = row.as_slice().expect("contiguous");
+                        let r = row.to_slice().expect("contiguous coordinates");
                         largest = larger(largest, lane_max(r, f64::abs));
                         row.sum()
                     })
@@ -210,43 +194,67 @@ impl Lanes<'_> {
         }
     }
 
-    /// $\max_{ij}|x_{ij} - \mu_i|$ (finite data).
-    fn largest_centered(&self, mean: ArrayView1<f64>) -> f64 {
-        let mu = mean.as_slice().expect("contiguous");
+    /// $\max_{ij}|x_{ij}/2 - \mu_i/2|$ (finite data): halved, so that the
+    /// difference of two entries near `f64::MAX` cannot overflow.
+    fn largest_half_centered(&self, mean: ArrayView1<f64>) -> f64 {
+        let half_mu: Vec<f64> = mean.iter().map(|&m| 0.5 * m).collect();
         match self {
             Lanes::Samples(x) => {
-                let mut largest = vec![0.0f64; mu.len()];
+                let mut largest = vec![0.0f64; half_mu.len()];
                 for column in x.columns() {
-                    let c = column.to_slice().expect("contiguous");
-                    for ((m, &v), &mu) in largest.iter_mut().zip(c).zip(mu) {
-                        *m = larger(*m, (v - mu).abs());
+                    let c = column.to_slice().expect("contiguous samples");
+                    for ((m, &v), &mu) in largest.iter_mut().zip(c).zip(&half_mu) {
+                        *m = larger(*m, (0.5 * v - mu).abs());
                     }
                 }
                 largest.into_iter().fold(0.0, larger)
             }
-            Lanes::Coordinates(x) => x.rows().into_iter().zip(mu).fold(0.0, |m, (row, &mu)| {
-                let r = row.as_slice().expect("contiguous");
-                larger(m, lane_max(r, |v| (v - mu).abs()))
-            }),
+            Lanes::Coordinates(x) => {
+                x.rows()
+                    .into_iter()
+                    .zip(&half_mu)
+                    .fold(0.0, |m, (row, &mu)| {
+                        let r = row.to_slice().expect("contiguous coordinates");
+                        larger(m, lane_max(r, |v| (0.5 * v - mu).abs()))
+                    })
+            }
         }
     }
 
-    /// The mean summed after scaling by $2^{-e}$, $e$ the exponent of
-    /// `largest`, and scaled back (for data near overflow or underflow).
-    fn scaled_mean(&self, largest: f64) -> Array1<f64> {
-        let e = magnitude_exponent([largest].iter());
-        let scale = scaler(e);
-        let (sums, samples) = match self {
-            Lanes::Samples(x) => (
-                x.fold_axis(Axis(1), 0.0, |&acc, &v| acc + scale(v)),
-                x.ncols(),
-            ),
-            Lanes::Coordinates(x) => (
-                x.map_axis(Axis(1), |row| row.fold(0.0, |acc, &v| acc + scale(v))),
-                x.ncols(),
-            ),
-        };
-        sums.mapv(|s| ldexp(s / samples as f64, e))
+    /// The mean with each coordinate summed after scaling by the power of two
+    /// that brings its own largest entry near 1, then scaled back: for data
+    /// near overflow (one scale for all would flush the small coordinates).
+    fn scaled_mean(&self) -> Array1<f64> {
+        let exponent = |largest: f64| magnitude_exponent([largest].iter());
+        match self {
+            Lanes::Samples(x) => {
+                let largest = x.fold_axis(Axis(1), 0.0, |&m, &v| larger(m, v.abs()));
+                let exponents: Vec<i32> = largest.iter().map(|&l| exponent(l)).collect();
+                let scales: Vec<_> = exponents.iter().map(|&e| scaler(e)).collect();
+                let mut sums = vec![0.0; x.nrows()];
+                for column in x.columns() {
+                    for ((s, scale), &v) in sums.iter_mut().zip(&scales).zip(column) {
+                        *s += scale(v);
+                    }
+                }
+                sums.iter()
+                    .zip(&exponents)
+                    .map(|(&s, &e)| ldexp(s / x.ncols() as f64, e))
+                    .collect()
+            }
+            Lanes::Coordinates(x) => x
+                .rows()
+                .into_iter()
+                .map(|row| {
+                    let e = exponent(row.fold(0.0, |m, &v| larger(m, v.abs())));
+                    let scale = scaler(e);
+                    ldexp(
+                        row.fold(0.0, |acc, &v| acc + scale(v)) / x.ncols() as f64,
+                        e,
+                    )
+                })
+                .collect(),
+        }
     }
 }
 

@@ -110,22 +110,3 @@ fn huge_and_tiny_magnitudes_are_scaled_not_overflowed() {
     assert_abs_diff_eq!(values[0] / 1e300, 1.0, epsilon = 1e-15);
     assert_abs_diff_eq!(values[1] / 1e300, -1.0, epsilon = 1e-15);
 }
-
-/// The mean is summed after scaling when a plain sum could overflow (four
-/// entries of 1.7e308 sum past `f64::MAX`) or lose bits in the subnormal range.
-#[test]
-fn means_of_huge_and_subnormal_data_are_summed_scaled() {
-    let x = array![[1.7e308, 1.7e308, 1.7e308, 1.7e308], [1.0, 2.0, 3.0, 4.0]];
-    let model = pca(x.view(), 1, 0).unwrap();
-    assert_eq!(model.mean[0], 1.7e308);
-    assert_abs_diff_eq!(model.mean[1], 2.5, epsilon = 1e-15);
-    assert_abs_diff_eq!(model.variances[0], 1.25, epsilon = 1e-12);
-    assert_abs_diff_eq!(model.components[[1, 0]].abs(), 1.0, epsilon = 1e-12);
-    let x = array![
-        [3e-310, 1e-310, 3e-310, 1e-310],
-        [1e-300, 3e-300, 1e-300, 3e-300]
-    ];
-    let model = pca(x.view(), 1, 0).unwrap();
-    assert_abs_diff_eq!(model.mean[0] / 2e-310, 1.0, epsilon = 1e-9);
-    assert_abs_diff_eq!(model.mean[1] / 2e-300, 1.0, epsilon = 1e-12);
-}
