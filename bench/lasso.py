@@ -22,14 +22,10 @@ and every method's result.
 Run: python lasso.py --check DIR [--threads N] [--repeat R]
 """
 
-import argparse
-import json
 import math
-import os
-import statistics
 import sys
-import time
-from pathlib import Path
+
+from harness import arguments, report, time_if_ok
 
 
 def objective(a, y, x, lam):
@@ -53,30 +49,14 @@ def fista(np, a, y, lam, iters):
     return x
 
 
-def timed(fn, repeat):
-    fn()  # warm-up, untimed
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--check", required=True, type=Path)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeat", type=int, default=7)
-    args = ap.parse_args()
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+    args = arguments(repeat=7)
+    import json
+
     import numpy as np
     import sklearn
     from sklearn.decomposition import sparse_encode
-    from threadpoolctl import threadpool_limits
 
-    threadpool_limits(args.threads)
     meta = json.loads((args.check / "lasso.json").read_text())
     a = np.load(args.check / "A.npy")
     y = np.load(args.check / "Y.npy")
@@ -84,38 +64,23 @@ def main():
 
     methods = {}
 
-    def record(name, x, median, ok, detail):
-        f = objective(a, y, x, lam)
-        methods[name] = {"median_s": median, "objective": f, "relative_gap": (f - f_star) / f_star, "ok": ok(f), "check": detail}
+    def record(name, fn, ok, detail):
+        """Checks one untimed answer, then times `fn` only if it passed."""
+        f = objective(a, y, fn(), lam)
+        passed = bool(math.isfinite(f) and ok(f))
+        methods[name] = {"median_s": time_if_ok(fn, passed, args.repeat), "objective": f,
+                         "relative_gap": (f - f_star) / f_star, "ok": passed, "check": detail}
 
-    x, t = timed(lambda: sparse_encode(y.T, a.T, algorithm="lasso_cd", alpha=lam, n_jobs=1).T, args.repeat)
-    record(f"scikit-learn {sklearn.__version__} sparse_encode (coordinate descent)", x, t,
-           lambda f: math.isfinite(f) and (f - f_star) / f_star <= gap, f"relative gap to F* <= {gap:g}")
-
-    x, t = timed(lambda: fista(np, a, y, lam, iters), args.repeat)
+    record(f"scikit-learn {sklearn.__version__} sparse_encode (coordinate descent)",
+           lambda: sparse_encode(y.T, a.T, algorithm="lasso_cd", alpha=lam, n_jobs=1).T,
+           lambda f: (f - f_star) / f_star <= gap, f"relative gap to F* <= {gap:g}")
     theirs_vs_ours = lambda f: abs(f - meta["fista_objective"]) / abs(meta["fista_objective"])  # noqa: E731
-    record(f"NumPy {np.__version__} batched FISTA ({iters} iterations)", x, t,
-           lambda f: math.isfinite(f) and theirs_vs_ours(f) <= 1e-9, "objective equal to ours within 1e-9 (relative)")
-
-    passed = {k: v for k, v in methods.items() if v["ok"]}
-    best = min(passed, key=lambda k: passed[k]["median_s"]) if passed else None
+    record(f"NumPy {np.__version__} batched FISTA ({iters} iterations)",
+           lambda: fista(np, a, y, lam, iters),
+           lambda f: theirs_vs_ours(f) <= 1e-9, "objective equal to ours within 1e-9 (relative)")
     fista_key = next(k for k in methods if "FISTA" in k)
-    out = {
-        "workload": "lasso 256x512, 1000 signals",
-        "threads": args.threads,
-        "baseline": best,
-        "version": "",
-        "median_s": passed[best]["median_s"] if best else None,
-        "check": {
-            "ok": best is not None and all(v["ok"] for v in methods.values()),
-            "max_rel_err": theirs_vs_ours(methods[fista_key]["objective"]),
-            "tolerance": 1e-9,
-        },
-        "methods": methods,
-    }
-    print(json.dumps(out))
-    return 0 if out["check"]["ok"] else 1
-
+    return report("lasso 256x512, 1000 signals", args.threads, methods,
+                  theirs_vs_ours(methods[fista_key]["objective"]), 1e-9)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,38 +14,15 @@ the check.
 Run: python matmul.py --check DIR [--threads N] [--repeat R] [--precision f64|f32]
 """
 
-import argparse
-import json
-import os
-import statistics
 import sys
-import time
-from pathlib import Path
 
-
-def timed(fn, repeat):
-    fn()  # warm-up, untimed
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
+from harness import arguments, report, time_if_ok
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--check", required=True, type=Path)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeat", type=int, default=15)
-    ap.add_argument("--precision", choices=["f64", "f32"], default="f64")
-    args = ap.parse_args()
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+    args = arguments(repeat=15, extra=[("--precision", {"choices": ["f64", "f32"], "default": "f64"})])
     import numpy as np
-    from threadpoolctl import threadpool_limits
 
-    threadpool_limits(args.threads)
     dtype, ours, tol = {
         "f64": (np.float64, "C64.npy", 1e-12),
         "f32": (np.float32, "C32.npy", 1e-4),
@@ -56,20 +33,10 @@ def main():
     c = a @ b
     err = float(np.max(np.abs(c.astype(np.float64) - c_ours)) / np.max(np.abs(c_ours)))
     ok = bool(np.isfinite(err) and err <= tol)
-    _, t = timed(lambda: a @ b, args.repeat) if ok else (None, None)
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    name = f"NumPy {np.__version__} ({blas.get('name', 'BLAS')} {blas.get('version', '')}) {args.precision} matmul".replace("  ", " ")
-    out = {
-        "workload": f"matmul 1024^3 {args.precision}",
-        "threads": args.threads,
-        "baseline": name,
-        "version": "",
-        "median_s": t,
-        "check": {"ok": ok, "max_rel_err": err, "tolerance": tol},
-    }
-    print(json.dumps(out))
-    return 0 if out["check"]["ok"] else 1
-
+    name = f"NumPy {np.__version__} ({blas.get('name', 'BLAS')} {blas.get('version', '')}) {args.precision} matmul"
+    methods = {name: {"median_s": time_if_ok(lambda: a @ b, ok, args.repeat), "max_rel_err": err, "ok": ok}}
+    return report(f"matmul 1024^3 {args.precision}", args.threads, methods, err, tol)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,40 +25,19 @@ and every method's result.
 Run: python mcr2.py --check DIR [--threads N] [--repeat R]
 """
 
-import argparse
 import json
-import os
-import statistics
 import sys
-import time
-from pathlib import Path
 
-
-def timed(fn, repeat):
-    fn()  # warm-up, untimed
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
+from harness import arguments, report, time_if_ok
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--check", required=True, type=Path)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeat", type=int, default=15)
-    args = ap.parse_args()
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+    args = arguments(repeat=15)
     import numpy as np
     import scipy
     import scipy.linalg
     import torch
-    from threadpoolctl import threadpool_limits
 
-    threadpool_limits(args.threads)
     torch.set_num_threads(args.threads)
     meta = json.loads((args.check / "mcr2.json").read_text())
     z = np.load(args.check / "Z.npy")
@@ -108,27 +87,11 @@ def main():
         rel = float(np.max([abs(r - meta["r"]) / abs(meta["r"]), abs(rc - meta["rc"]) / abs(meta["rc"])]))
         grad_err = float(np.max(np.abs(g - our_grad))) / scale
         ok = bool(np.isfinite(rel) and np.isfinite(grad_err) and rel <= 1e-9 and grad_err <= 1e-9)
-        _, t = timed(fn, args.repeat) if ok else (None, None)
-        methods[name] = {"median_s": t, "max_rel_err": rel, "grad_err": grad_err, "ok": ok}
+        methods[name] = {"median_s": time_if_ok(fn, ok, args.repeat), "max_rel_err": rel,
+                         "grad_err": grad_err, "ok": ok}
 
-    passed = {k: v for k, v in methods.items() if v["ok"]}
-    best = min(passed, key=lambda k: passed[k]["median_s"]) if passed else None
-    out = {
-        "workload": "rate reduction and its gradient, d 128, m 2000, k 10",
-        "threads": args.threads,
-        "baseline": best,
-        "version": "",
-        "median_s": passed[best]["median_s"] if best else None,
-        "check": {
-            "ok": best is not None and all(v["ok"] for v in methods.values()),
-            "max_rel_err": max(max(v["max_rel_err"], v["grad_err"]) for v in methods.values()),
-            "tolerance": 1e-9,
-        },
-        "methods": methods,
-    }
-    print(json.dumps(out))
-    return 0 if out["check"]["ok"] else 1
-
+    worst = max(max(v["max_rel_err"], v["grad_err"]) for v in methods.values())
+    return report("rate reduction and its gradient, d 128, m 2000, k 10", args.threads, methods, worst, 1e-9)
 
 if __name__ == "__main__":
     sys.exit(main())

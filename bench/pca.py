@@ -27,39 +27,17 @@ and every method's result.
 Run: python pca.py --check DIR [--threads N] [--repeat R]
 """
 
-import argparse
-import json
-import os
-import statistics
 import sys
-import time
-from pathlib import Path
 
-
-def timed(fn, repeat):
-    fn()  # warm-up, untimed
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
+from harness import arguments, report, time_if_ok
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--check", required=True, type=Path)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeat", type=int, default=11)
-    args = ap.parse_args()
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+    args = arguments(repeat=11)
     import numpy as np
     import sklearn
     from sklearn.decomposition import PCA
-    from threadpoolctl import threadpool_limits
 
-    threadpool_limits(args.threads)
     x = np.load(args.check / "X.npy")
     ours = {layout: (np.load(args.check / f"mean_{layout}.npy"),
                      np.load(args.check / f"variances_{layout}.npy"),
@@ -99,27 +77,11 @@ def main():
     ]:
         rel, sine = check(fn())
         ok = rel <= 1e-9 and sine <= 1e-6
-        _, t = timed(fn, args.repeat) if ok else (None, None)
-        methods[name] = {"median_s": t, "max_rel_err": rel, "subspace_sine": sine, "ok": bool(ok)}
+        methods[name] = {"median_s": time_if_ok(fn, ok, args.repeat), "max_rel_err": rel,
+                         "subspace_sine": sine, "ok": bool(ok)}
 
-    passed = {k_: v for k_, v in methods.items() if v["ok"]}
-    best = min(passed, key=lambda k_: passed[k_]["median_s"]) if passed else None
-    out = {
-        "workload": "pca 256 x 20000, top 10",
-        "threads": args.threads,
-        "baseline": best,
-        "version": "",
-        "median_s": passed[best]["median_s"] if best else None,
-        "check": {
-            "ok": best is not None and all(v["ok"] for v in methods.values()),
-            "max_rel_err": max(v["max_rel_err"] for v in methods.values()),
-            "tolerance": 1e-9,
-        },
-        "methods": methods,
-    }
-    print(json.dumps(out))
-    return 0 if out["check"]["ok"] else 1
-
+    worst = max(v["max_rel_err"] for v in methods.values())
+    return report("pca 256 x 20000, top 10", args.threads, methods, worst, 1e-9)
 
 if __name__ == "__main__":
     sys.exit(main())
