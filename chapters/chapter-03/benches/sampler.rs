@@ -3,16 +3,54 @@
 //! 2000 samples, 100 DDIM steps on the VE process with noise levels
 //! geometric from 10 to 1e-3, starting from 10 · N(0, I).
 //!
-//! Run with `cargo bench -p chapter-03 --bench sampler`.
+//! Run with `cargo bench -p chapter-03 --bench sampler`. With
+//! `DRL_BENCH_DUMP=DIR` the bench first writes the mixture (`bases.npy`,
+//! `weights.npy`, `scales.npy`, `diffusion.json`), the grid, the starting
+//! points and our samples to `DIR`, so `bench/diffusion.py --check DIR` can
+//! run the same sampler in NumPy and PyTorch and check the samples first.
 
 use std::hint::black_box;
 
 use chapter_03::{LowRankMixture, Process, ddim_sample, exponential_grid};
 use criterion::{Criterion, criterion_group, criterion_main};
-use ndarray::{Array1, Axis};
+use ndarray::{Array1, Array2, Array3, Axis};
 use shared::linalg::random_orthonormal;
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
+
+/// Writes the mixture, the grid, the starting points and our samples for
+/// `bench/diffusion.py --check DIR`.
+fn dump(
+    dir: &std::path::Path,
+    mix: &LowRankMixture,
+    grid: &[f64],
+    start: &Array2<f64>,
+    samples: &Array2<f64>,
+) {
+    std::fs::create_dir_all(dir).expect("creating the dump directory");
+    let (d, r) = mix.bases[0].dim();
+    let mut bases = Array3::zeros((mix.bases.len(), d, r));
+    for (mut slot, basis) in bases.outer_iter_mut().zip(&mix.bases) {
+        slot.assign(basis);
+    }
+    let write = |name: &str, a: ndarray::ArrayViewD<f64>| {
+        ndarray_npy::write_npy(dir.join(name), &a).unwrap_or_else(|e| panic!("writing {name}: {e}"))
+    };
+    write("bases.npy", bases.view().into_dyn());
+    write("weights.npy", mix.weights.view().into_dyn());
+    write(
+        "scales.npy",
+        Array1::from(mix.scales.clone()).view().into_dyn(),
+    );
+    write("grid.npy", Array1::from(grid.to_vec()).view().into_dyn());
+    write("start.npy", start.view().into_dyn());
+    write("samples.npy", samples.view().into_dyn());
+    std::fs::write(
+        dir.join("diffusion.json"),
+        format!("{{\"floor\": {:e}}}\n", mix.floor),
+    )
+    .expect("writing diffusion.json");
+}
 
 fn bench(c: &mut Criterion) {
     let (d, k, r, n) = (64, 5, 4, 2000);
@@ -38,6 +76,9 @@ fn bench(c: &mut Criterion) {
         .unwrap()
     };
     let samples = run();
+    if let Some(dir) = std::env::var_os("DRL_BENCH_DUMP") {
+        dump(std::path::Path::new(&dir), &mix, &grid, &start, &samples);
+    }
     let nearest = mix
         .distances(samples.view())
         .expect("valid samples")
