@@ -13,8 +13,9 @@ it: at noise level sigma each component's posterior mean shrinks x_t by
 outside, the responsibilities are a softmax of the Gaussian log-densities of
 x_t (log-det and quadratic form from the same two factors), and the DDIM step
 is x_s = (sigma_s / sigma_t) x_t + (1 - sigma_s / sigma_t) E[x | x_t].
-NumPy and PyTorch (f64) run it; each one's samples must equal ours to 1e-9
-(largest difference relative to the largest entry) before it is timed.
+NumPy and PyTorch (f64) run it on the points as rows (N x d); each one's
+samples must equal ours to 1e-9 (largest difference relative to the largest
+entry) before it is timed.
 
 Prints one JSON line: the fastest method whose check passed, its median time,
 and every method's result.
@@ -29,29 +30,37 @@ import sys
 from harness import arguments, report, time_if_ok
 
 
-def sample(xp, stacked, rank, log_weights, scales, floor, grid, start):
-    """DDIM down `grid` from `start` (d x N) with the low-rank mixture's exact
-    denoiser. `stacked` is [U_1, ..., U_K] (d x K r), so that every
-    projection is one matrix product; `xp` is numpy or torch (only calls both
+def softmax_rows(xp, logits):
+    """Row-wise softmax: PyTorch's fused kernel, or the stable formula in NumPy."""
+    if xp.__name__ == "torch":
+        return xp.softmax(logits, dim=1)
+    w = xp.exp(logits - xp.amax(logits, 1)[:, None])
+    return w / w.sum(1)[:, None]
+
+
+def sample(xp, stacked, rank, log_weights, scales, floor, grid, x):
+    """DDIM down `grid` from the points `x` (N x d, one per row, the layout a
+    Python user keeps data in) with the low-rank mixture's exact denoiser.
+    `stacked` is [U_1, ..., U_K] (d x K r), so that the projections onto all
+    subspaces are one matrix product; `xp` is numpy or torch (only calls both
     spell the same way)."""
-    x = start
-    d, k, r = stacked.shape[0], stacked.shape[1] // rank, rank
+    n, d = x.shape
+    k, r = stacked.shape[1] // rank, rank
     for t, s in zip(grid[:-1], grid[1:]):
         along = scales + (floor + t * t)          # variance inside span(U_k), per k
         across = floor + t * t                    # and outside
-        coords = (stacked.T @ x).reshape(k, r, -1)  # U_k^T x_t
-        inside = (coords * coords).sum(1)         # k x N
-        total = (x * x).sum(0)                    # N
-        quad = inside / along[:, None] + (total[None, :] - inside) / across
+        p3 = (x @ stacked).reshape(n, k, r)       # U_k^T x_t
+        inside = (p3 * p3).sum(2)                 # N x K
+        total = (x * x).sum(1)[:, None]           # N x 1
         logdet = r * xp.log(along) + (d - r) * math.log(across)
-        logits = log_weights[:, None] - 0.5 * (logdet[:, None] + quad)
-        w = xp.exp(logits - xp.amax(logits, 0)[None, :])
-        w = w / w.sum(0)[None, :]
+        quad = inside / along[None, :] + (total - inside) / across
+        logits = log_weights[None, :] - 0.5 * (logdet[None, :] + quad)
+        w = softmax_rows(xp, logits)
         # E[x | x_t] = a_across x + sum_k w_k (a_along_k - a_across) U_k U_k^T x
         a_across = floor / across
         a_along = (scales + floor) / along
-        gain = (a_along - a_across)[:, None, None] * w[:, None, :]
-        clean = a_across * x + stacked @ (coords * gain).reshape(k * r, -1)
+        gain = (a_along - a_across)[None, :, None] * w[:, :, None]
+        clean = a_across * x + (p3 * gain).reshape(n, k * r) @ stacked.T
         keep = s / t
         x = keep * x + (1.0 - keep) * clean
     return x
@@ -73,14 +82,16 @@ def main():
     k, dim, rank = bases.shape
     stacked = np.ascontiguousarray(bases.transpose(1, 0, 2).reshape(dim, k * rank))
 
-    def with_numpy():
-        return sample(np, stacked, rank, np.log(weights), scales, floor, list(grid), start)
+    rows = np.ascontiguousarray(start.T)
 
-    ts, tw, tc, tx = (torch.from_numpy(a) for a in (stacked, np.log(weights), scales, start))
+    def with_numpy():
+        return sample(np, stacked, rank, np.log(weights), scales, floor, list(grid), rows).T
+
+    ts, tw, tc, tx = (torch.from_numpy(a) for a in (stacked, np.log(weights), scales, rows))
 
     def with_torch():
         with torch.no_grad():
-            return sample(torch, ts, rank, tw, tc, floor, list(grid), tx).numpy()
+            return sample(torch, ts, rank, tw, tc, floor, list(grid), tx).numpy().T
 
     methods = {}
     for name, fn in [
