@@ -237,6 +237,21 @@ fn stepped<B: AutodiffBackend>(
         .collect()
 }
 
+/// [`stepped`], checked to move some parameter by far more than the
+/// comparison's tolerance (so a player left still cannot pass).
+fn step_that_moves<B: AutodiffBackend>(
+    who: &str,
+    net: &Mlp<B>,
+    grads: &B::Gradients,
+    step: f64,
+    decay: f64,
+) -> Vec<Vec<f64>> {
+    let want = stepped(net, grads, step, decay);
+    let moved = largest_move(&parameter_values(net), &want);
+    assert!(moved > 1e-3, "a {who} step moves the parameters ({moved})");
+    want
+}
+
 /// The largest change from `before` to `after`, over every parameter.
 fn largest_move(before: &[Vec<f64>], after: &[Vec<f64>]) -> f64 {
     before
@@ -310,12 +325,7 @@ fn exercise_6_3_one_round_moves_both_players_by_their_gradients() {
         )
         .unwrap()
         .total(&moves.gammas);
-        let want = stepped(f, &total.backward(), moves.lr, 0.0);
-        let moved = largest_move(&parameter_values(f), &want);
-        assert!(
-            moved > 1e-3,
-            "an encoder step moves the parameters ({moved})"
-        );
+        let want = step_that_moves("encoder", f, &total.backward(), moves.lr, 0.0);
         now.encoder = with_parameters(now.encoder, &want);
     }
     assert_parameters(
@@ -338,17 +348,8 @@ fn exercise_6_3_one_round_moves_both_players_by_their_gradients() {
                 1e-5,
             );
         }
-        let want = stepped(
-            &now.decoder,
-            &t.total(&moves.gammas).backward(),
-            -moves.lr,
-            DECAY,
-        );
-        let moved = largest_move(&parameter_values(&now.decoder), &want);
-        assert!(
-            moved > 1e-3,
-            "a decoder step moves the parameters ({moved})"
-        );
+        let grads = t.total(&moves.gammas).backward();
+        let want = step_that_moves("decoder", &now.decoder, &grads, -moves.lr, DECAY);
         now.decoder = with_parameters(now.decoder, &want);
     }
     assert_parameters(
