@@ -4,8 +4,13 @@
 //! backend. A step is what the PyTorch baseline (`python3 baselines.py crate`)
 //! times: forward, mean cross-entropy, backward and one AdamW step (lr 1e-3,
 //! weight decay 0.05); inference is the forward pass of the `valid()` copy.
-//! Run with `cargo bench -p chapter-05 --bench step`; with
-//! `RAYON_NUM_THREADS=2` both sides use two threads.
+//! Run with `cargo bench -p chapter-05 --bench step`; `cargo xtask
+//! bench-compare` runs it with `RAYON_NUM_THREADS=2` next to the PyTorch
+//! mirror `bench/crate.py` on the same thread count. With
+//! `DRL_BENCH_DUMP=DIR` the bench first writes the batch, the initial weights
+//! (official names, [`save_weights`]), the settings, the initial logits and
+//! the losses of its first steps to `DIR`, so the mirror can check that it
+//! computes the same model and the same steps before it is timed.
 
 use std::hint::black_box;
 
@@ -19,6 +24,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use shared::seeded_rng;
+use std::path::Path;
+
+use chapter_05::infer::save_weights;
+use chapter_05::model::Crate;
 
 /// The allocator of the chapter's binary (see `src/main.rs`).
 #[global_allocator]
@@ -33,15 +42,18 @@ fn bench(c: &mut Criterion) {
         .map(|_| rng.sample(StandardNormal))
         .collect();
     let labels: Vec<i64> = (0..BATCH).map(|i| (i % 10) as i64).collect();
-    let x = Tensor::<Cpu, 4>::from_data(TensorData::new(pixels, [BATCH, 1, 28, 28]), &device);
-    let y = Tensor::<Cpu, 1, Int>::from_data(TensorData::new(labels, [BATCH]), &device);
-    let mut model = Some(
-        Preset::Digits
-            .config()
-            .init::<Cpu>(&device, &mut seeded_rng(0))
-            .unwrap(),
-    );
-    let mut optim = AdamWConfig::new().with_weight_decay(0.05).init();
+    let x =
+        Tensor::<Cpu, 4>::from_data(TensorData::new(pixels.clone(), [BATCH, 1, 28, 28]), &device);
+    let y = Tensor::<Cpu, 1, Int>::from_data(TensorData::new(labels.clone(), [BATCH]), &device);
+    let start = Preset::Digits
+        .config()
+        .init::<Cpu>(&device, &mut seeded_rng(0))
+        .unwrap();
+    if let Some(dir) = std::env::var_os("DRL_BENCH_DUMP") {
+        dump(Path::new(&dir), &start, &x, &y, &pixels, &labels);
+    }
+    let mut model = Some(start);
+    let mut optim = adamw().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
 
     let mut group = c.benchmark_group("crate digits, batch 128");
@@ -61,6 +73,70 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(eval.forward(x_eval.clone()).into_data()))
     });
     group.finish();
+}
+
+/// The optimizer of the timed step.
+fn adamw() -> AdamWConfig {
+    AdamWConfig::new().with_weight_decay(0.05)
+}
+
+/// Steps whose losses the dump records.
+const CHECKED_STEPS: usize = 3;
+
+/// Writes `dir/crate.safetensors` (the initial weights, official names),
+/// `dir/crate_batch.safetensors` (`x` and `labels`) and `dir/crate.json`
+/// (the model and optimizer settings, the initial model's logits on the
+/// batch and the losses of the first [`CHECKED_STEPS`] steps).
+fn dump(
+    dir: &Path,
+    start: &Crate<Cpu>,
+    x: &Tensor<Cpu, 4>,
+    y: &Tensor<Cpu, 1, Int>,
+    pixels: &[f32],
+    labels: &[i64],
+) {
+    std::fs::create_dir_all(dir).unwrap();
+    save_weights(start, &dir.join("crate.safetensors")).unwrap();
+    let x_bytes: Vec<u8> = pixels.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let y_bytes: Vec<u8> = labels.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let views = vec![
+        (
+            "x",
+            safetensors::tensor::TensorView::new(
+                safetensors::Dtype::F32,
+                x.dims().to_vec(),
+                &x_bytes,
+            )
+            .unwrap(),
+        ),
+        (
+            "labels",
+            safetensors::tensor::TensorView::new(safetensors::Dtype::I64, vec![BATCH], &y_bytes)
+                .unwrap(),
+        ),
+    ];
+    safetensors::serialize_to_file(views, None, &dir.join("crate_batch.safetensors")).unwrap();
+
+    let logits = start.valid().forward(x.clone().inner());
+    let logits = logits.into_data().to_vec::<f32>().unwrap();
+    let loss_fn = CrossEntropyLossConfig::new().init(&Default::default());
+    let mut optim = adamw().init();
+    let mut model = start.clone();
+    let mut losses = Vec::new();
+    for _ in 0..CHECKED_STEPS {
+        let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
+        losses.push(loss.clone().into_scalar());
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(1e-3, model, grads);
+    }
+    let settings = serde_json::json!({
+        "model": Preset::Digits.config(),
+        "lr": 1e-3,
+        "adamw": adamw(),
+        "logits": logits,
+        "losses": losses,
+    });
+    std::fs::write(dir.join("crate.json"), settings.to_string()).unwrap();
 }
 
 criterion_group!(benches, bench);

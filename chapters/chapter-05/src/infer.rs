@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
-use burn::store::{ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
+use burn::store::{BurnToPyTorchAdapter, ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
 use burn::tensor::backend::AutodiffBackend;
 use ndarray::{Array2, Array4};
 
@@ -60,6 +60,38 @@ pub const KEY_MAP: [(&str, &str); 12] = [
     ),
     (r"^mlp_head\.0\.", "head_norm."),
     (r"^mlp_head\.1\.", "head."),
+];
+
+/// Our parameter names (regex) and the official ones (replacement), for
+/// [`save_weights`]: [`KEY_MAP`] read backwards. `head.` is renamed before
+/// `classifier.` takes the name `head.`.
+pub const OFFICIAL_KEY_MAP: [(&str, &str); 11] = [
+    (r"^head\.", "mlp_head.1."),
+    (r"^classifier\.", "head."),
+    (r"^head_norm\.", "mlp_head.0."),
+    (r"^patch_norm\.", "to_patch_embedding.1."),
+    (r"^patch_linear\.", "to_patch_embedding.2."),
+    (r"^embed_norm\.", "to_patch_embedding.3."),
+    (
+        r"^layers\.(\d+)\.attn\.norm\.",
+        "transformer.layers.$1.0.norm.",
+    ),
+    (
+        r"^layers\.(\d+)\.attn\.qkv\.",
+        "transformer.layers.$1.0.fn.qkv.",
+    ),
+    (
+        r"^layers\.(\d+)\.attn\.to_out\.",
+        "transformer.layers.$1.0.fn.to_out.0.",
+    ),
+    (
+        r"^layers\.(\d+)\.ista\.norm\.",
+        "transformer.layers.$1.1.norm.",
+    ),
+    (
+        r"^layers\.(\d+)\.ista\.weight$",
+        "transformer.layers.$1.1.fn.weight",
+    ),
 ];
 
 /// Our parameter path back to the official name (for error messages).
@@ -405,6 +437,28 @@ pub fn load_weights<B: Backend>(model: &mut Crate<B>, weights: &Path) -> Result<
         ));
     }
     Ok(())
+}
+
+/// Writes `model` as a safetensors state dict with the official CRATE names
+/// and PyTorch's layouts (`Linear` weights `[out, in]`, LayerNorm
+/// `weight`/`bias`), so `load_state_dict` of the official model (or
+/// [`load_weights`]) reads it back. The ISTA dictionary (a bare parameter,
+/// `transformer.layers.L.1.fn.weight`) is written as stored, already in
+/// PyTorch's layout.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be written.
+pub fn save_weights<B: Backend>(model: &Crate<B>, path: &Path) -> Result<()> {
+    let mut store = SafetensorsStore::from_file(path)
+        .with_to_adapter(BurnToPyTorchAdapter)
+        .overwrite(true);
+    for (from, to) in OFFICIAL_KEY_MAP {
+        store = store.with_key_remapping(from, to);
+    }
+    model.save_into(&mut store).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })
 }
 
 /// Logits of `images` from the model in `weights`, and on request one

@@ -466,3 +466,50 @@ fn attention_maps_match_pytorch_and_are_written() {
     let e = infer(&args).unwrap_err().to_string();
     assert!(e.contains("--attention-layer") && !e.contains('\n'), "{e}");
 }
+
+/// `save_weights` writes the official names and PyTorch's layouts: the
+/// PyTorch fixture loaded and saved again is the same state dict, tensor for
+/// tensor and byte for byte (so PyTorch's `load_state_dict` reads our
+/// models), and `load_weights` reads the saved file back.
+#[test]
+fn saved_weights_are_the_pytorch_state_dict() {
+    use chapter_05::device::Cpu;
+    use chapter_05::infer::{load_weights, save_weights};
+
+    let config = tiny_args(fixture("tiny.safetensors"), scratch("unused.npy"))
+        .model()
+        .unwrap();
+    let device = Default::default();
+    let mut model = config
+        .init::<Cpu>(&device, &mut shared::seeded_rng(3))
+        .unwrap();
+    load_weights(&mut model, &fixture("tiny.safetensors")).unwrap();
+    let saved = scratch("saved.safetensors");
+    save_weights(&model, &saved).unwrap();
+
+    let original = std::fs::read(fixture("tiny.safetensors")).unwrap();
+    let written = std::fs::read(&saved).unwrap();
+    let (original, written) = (
+        SafeTensors::deserialize(&original).unwrap(),
+        SafeTensors::deserialize(&written).unwrap(),
+    );
+    let mut names = written.names();
+    names.sort();
+    let mut want = original.names();
+    want.sort();
+    assert_eq!(names, want);
+    for name in want {
+        let (a, b) = (
+            original.tensor(name).unwrap(),
+            written.tensor(name).unwrap(),
+        );
+        assert_eq!(a.shape(), b.shape(), "{name}");
+        assert_eq!(a.dtype(), b.dtype(), "{name}");
+        assert!(a.data() == b.data(), "{name}: values differ");
+    }
+
+    // `infer` (a fresh model, other random weights) loads it to PyTorch's logits.
+    let logits = infer(&tiny_args(saved, scratch("saved_logits.npy"))).unwrap();
+    let want: Array2<f32> = ndarray_npy::read_npy(fixture("tiny_logits.npy")).unwrap();
+    assert!(max_diff(&logits, &want) < 1e-5);
+}
