@@ -156,7 +156,7 @@ pub fn ensure_finite_output<'a>(
     what: &str,
     values: impl IntoIterator<Item = &'a f64>,
 ) -> Result<()> {
-    if values.into_iter().all(|v| v.is_finite()) {
+    if all_finite(values) {
         Ok(())
     } else {
         Err(Error::NumericalFailure {
@@ -164,6 +164,14 @@ pub fn ensure_finite_output<'a>(
             detail: format!("{what} overflowed or is NaN; rescale the input"),
         })
     }
+}
+
+/// Whether every value is finite. A fold without early exit: over a
+/// contiguous array (ndarray's iterators fold over the underlying slice) it
+/// compiles to a vectorized scan, several times faster than `all`, which the
+/// per-step checks of the samplers and solvers feel.
+pub fn all_finite<'a>(values: impl IntoIterator<Item = &'a f64>) -> bool {
+    values.into_iter().fold(true, |ok, v| ok & v.is_finite())
 }
 
 /// The largest of `values`, propagating NaN (unlike `f64::max`, which drops it):
@@ -243,7 +251,7 @@ pub fn ensure_finite<'a>(
     name: &'static str,
     values: impl IntoIterator<Item = &'a f64>,
 ) -> Result<()> {
-    if values.into_iter().all(|v| v.is_finite()) {
+    if all_finite(values) {
         Ok(())
     } else {
         Err(Error::NonFinite { name })
@@ -253,6 +261,24 @@ pub fn ensure_finite<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every non-finite value is found wherever it sits, in a contiguous
+    /// array (the vectorized fold) and in a strided view (element by element).
+    #[test]
+    fn all_finite_finds_every_non_finite_value() {
+        assert!(all_finite(&[]));
+        assert!(all_finite(&[1.0, -f64::MAX, f64::MIN_POSITIVE, 0.0]));
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for at in 0..37 {
+                let mut a = ndarray::Array2::<f64>::ones((37, 5));
+                a[[at, at % 5]] = bad;
+                assert!(!all_finite(a.iter()), "{bad} at {at}");
+                let strided = a.slice(ndarray::s![..;2, ..]);
+                assert_eq!(all_finite(strided.iter()), at % 2 == 1, "{bad} at {at}");
+                assert!(ensure_finite("x", a.iter()).is_err());
+            }
+        }
+    }
 
     #[test]
     fn nan_max_propagates_nan_where_f64_max_drops_it() {
