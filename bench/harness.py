@@ -4,6 +4,7 @@ JSON line that `cargo xtask bench-compare` reads."""
 
 import argparse
 import json
+import math
 import os
 import statistics
 import time
@@ -48,6 +49,12 @@ def report(workload, threads, methods, max_rel_err, tolerance):
     """Prints the JSON line: the fastest method whose check passed, and every method."""
     passed = {k: v for k, v in methods.items() if v["ok"]}
     best = min(passed, key=lambda k: passed[k]["median_s"]) if passed else None
+    # JSON has no NaN: a non-finite error is reported as null (and fails the check).
+    if max_rel_err is not None and not math.isfinite(max_rel_err):
+        max_rel_err = None
+    for v in methods.values():
+        if v.get("max_rel_err") is not None and not math.isfinite(v["max_rel_err"]):
+            v["max_rel_err"] = None
     out = {
         "workload": workload,
         "threads": threads,

@@ -1,16 +1,16 @@
-//! CRATE training step and inference on the digits preset at the shapes of
-//! `../shared/bench` (workload W5): batch 128 of 1 × 28 × 28 images, patch 7,
-//! dim 128, depth 4, 4 heads of 32, 10 classes, f32 on Burn's Flex CPU
-//! backend. A step is what the PyTorch baseline (`python3 baselines.py crate`)
-//! times: forward, mean cross-entropy, backward and one AdamW step (lr 1e-3,
-//! weight decay 0.05); inference is the forward pass of the `valid()` copy.
+//! CRATE training step and inference on the digits preset: batch 128 of
+//! 1 × 28 × 28 images, patch 7, dim 128, depth 4, 4 heads of 32, 10 classes,
+//! f32 on Burn's Flex CPU backend. A step is forward, mean cross-entropy,
+//! backward and one AdamW step (lr 1e-3, weight decay 0.05); inference is
+//! the forward pass of the `valid()` copy.
 //! Run with `cargo bench -p chapter-05 --bench step`; `cargo xtask
 //! bench-compare` runs it with `RAYON_NUM_THREADS=2` next to the PyTorch
 //! mirror `bench/crate.py` on the same thread count. With
 //! `DRL_BENCH_DUMP=DIR` the bench first writes the batch, the initial weights
-//! (official names, [`save_weights`]), the settings, the initial logits and
-//! the losses of its first steps to `DIR`, so the mirror can check that it
-//! computes the same model and the same steps before it is timed.
+//! (official names, [`save_weights`]), the settings, the initial logits, and
+//! the losses of its first steps and the weights after them to `DIR`, so the
+//! mirror can check that it computes the same model and the same steps
+//! before it is timed.
 
 use std::hint::black_box;
 
@@ -84,9 +84,10 @@ fn adamw() -> AdamWConfig {
 const CHECKED_STEPS: usize = 3;
 
 /// Writes `dir/crate.safetensors` (the initial weights, official names),
-/// `dir/crate_batch.safetensors` (`x` and `labels`) and `dir/crate.json`
+/// `dir/crate_batch.safetensors` (`x` and `labels`), `dir/crate_after.safetensors`
+/// (the weights after the first [`CHECKED_STEPS`] steps) and `dir/crate.json`
 /// (the model and optimizer settings, the initial model's logits on the
-/// batch and the losses of the first [`CHECKED_STEPS`] steps).
+/// batch and the losses of those steps).
 fn dump(
     dir: &Path,
     start: &Crate<Cpu>,
@@ -129,6 +130,7 @@ fn dump(
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(1e-3, model, grads);
     }
+    save_weights(&model, &dir.join("crate_after.safetensors")).unwrap();
     let settings = serde_json::json!({
         "model": Preset::Digits.config(),
         "lr": 1e-3,

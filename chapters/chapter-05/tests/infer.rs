@@ -512,4 +512,27 @@ fn saved_weights_are_the_pytorch_state_dict() {
     let logits = infer(&tiny_args(saved, scratch("saved_logits.npy"))).unwrap();
     let want: Array2<f32> = ndarray_npy::read_npy(fixture("tiny_logits.npy")).unwrap();
     assert!(max_diff(&logits, &want) < 1e-5);
+
+    // The demo layout (our `classifier` is the official `head`, our `head`
+    // its `mlp_head.1`): saved from the `.pth` and read back, the same output.
+    let mut args = tiny_args(fixture("tiny_demo.pth"), scratch("unused.npy"));
+    args.preset = Preset::CrateDemo;
+    let mut demo = args
+        .model()
+        .unwrap()
+        .init::<Cpu>(&device, &mut shared::seeded_rng(5))
+        .unwrap();
+    load_weights(&mut demo, &fixture("tiny_demo.pth")).unwrap();
+    let saved = scratch("saved_demo.safetensors");
+    save_weights(&demo, &saved).unwrap();
+    let bytes = std::fs::read(&saved).unwrap();
+    let file = SafeTensors::deserialize(&bytes).unwrap();
+    let names = file.names();
+    assert!(names.iter().any(|n| *n == "head.weight"), "{names:?}");
+    assert!(names.iter().any(|n| *n == "mlp_head.1.weight"), "{names:?}");
+    args.weights = saved;
+    args.output = scratch("saved_demo.npy");
+    let got = infer(&args).unwrap();
+    let want: Array2<f32> = ndarray_npy::read_npy(fixture("tiny_demo_output.npy")).unwrap();
+    assert!(max_diff(&got, &want) <= 1e-4, "{}", max_diff(&got, &want));
 }
