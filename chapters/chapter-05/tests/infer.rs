@@ -528,8 +528,8 @@ fn saved_weights_are_the_pytorch_state_dict() {
     let bytes = std::fs::read(&saved).unwrap();
     let file = SafeTensors::deserialize(&bytes).unwrap();
     let names = file.names();
-    assert!(names.iter().any(|n| *n == "head.weight"), "{names:?}");
-    assert!(names.iter().any(|n| *n == "mlp_head.1.weight"), "{names:?}");
+    assert!(names.contains(&"head.weight"), "{names:?}");
+    assert!(names.contains(&"mlp_head.1.weight"), "{names:?}");
     args.weights = saved;
     args.output = scratch("saved_demo.npy");
     let got = infer(&args).unwrap();
