@@ -486,6 +486,10 @@ fn saved_weights_are_the_pytorch_state_dict() {
     load_weights(&mut model, &fixture("tiny.safetensors")).unwrap();
     let saved = scratch("saved.safetensors");
     save_weights(&model, &saved).unwrap();
+    // A path that cannot be written (under a regular file) is an error naming it.
+    let bad = fixture("tiny.safetensors").join("out.safetensors");
+    let e = save_weights(&model, &bad).unwrap_err().to_string();
+    assert!(e.contains("out.safetensors"), "{e}");
 
     let original = std::fs::read(fixture("tiny.safetensors")).unwrap();
     let written = std::fs::read(&saved).unwrap();
