@@ -182,10 +182,24 @@ pub fn mmse_denoise(
 /// Checks the arguments shared by every denoiser: [`validate_sigma`], a finite
 /// `alpha >= 0`, `d` rows and finite entries.
 pub fn validate_query(dim: usize, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<()> {
+    validate_query_shape(dim, x_t, alpha, sigma)?;
+    ensure_finite("x_t", x_t.iter())
+}
+
+/// The checks of [`validate_query`] that do not read the entries of `x_t`:
+/// its number of rows and the noise levels.
+///
+/// # Errors
+/// As [`validate_query`], except for non-finite entries.
+pub fn validate_query_shape(
+    dim: usize,
+    x_t: ArrayView2<f64>,
+    alpha: f64,
+    sigma: f64,
+) -> Result<()> {
     validate_sigma(sigma)?;
     ensure_nonnegative("alpha", alpha)?;
-    ensure_rows("x_t", x_t.nrows(), dim)?;
-    ensure_finite("x_t", x_t.iter())
+    ensure_rows("x_t", x_t.nrows(), dim)
 }
 
 /// A noise level must be finite and positive with $\sigma^2$ a normal `f64`

@@ -11,7 +11,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
-pub use crate::mixture::validate_query;
+pub use crate::mixture::{validate_query, validate_query_shape};
 use crate::process::{Process, validate_grid};
 use shared::error::ensure_finite_output;
 use shared::{Error, Result};
@@ -39,7 +39,7 @@ pub trait Denoiser {
 /// A grid that is too short, not strictly decreasing or outside the process's
 /// domain; a zero noise level anywhere but the last time; `x_init` with the wrong
 /// number of rows or non-finite entries; a denoiser error, or a denoiser output
-/// that is not `d × N` or not finite.
+/// that is not `d × N` or not finite; an update that overflowed.
 pub fn ddim_sample<D: Denoiser + ?Sized>(
     denoiser: &D,
     process: Process,
@@ -48,11 +48,16 @@ pub fn ddim_sample<D: Denoiser + ?Sized>(
     mut observe: impl FnMut(usize, ArrayView2<f64>),
 ) -> Result<Array2<f64>> {
     validate_grid(process, grid)?;
+    let (alpha, sigma) = (process.alpha(grid[0]), process.sigma(grid[0]));
+    validate_query(denoiser.dim(), x_init, alpha, sigma)?;
+    // Later iterates mix checked values. Only an overflowing update could make
+    // one non-finite, and the mix keeps a non-finite entry non-finite to the
+    // end, so one check of the result replaces a scan per step.
     let mut x = x_init.to_owned();
     for (step, pair) in grid.windows(2).enumerate() {
         let (t, s) = (pair[0], pair[1]);
         let (alpha_t, sigma_t) = (process.alpha(t), process.sigma(t));
-        validate_query(denoiser.dim(), x.view(), alpha_t, sigma_t)?;
+        validate_query_shape(denoiser.dim(), x.view(), alpha_t, sigma_t)?;
         let clean = denoiser.denoise(x.view(), alpha_t, sigma_t)?;
         check_output(&clean, x.dim())?;
         // BEGIN SOLUTION 3.2: the DDIM step
@@ -62,6 +67,7 @@ pub fn ddim_sample<D: Denoiser + ?Sized>(
         // END SOLUTION
         observe(step + 1, x.view());
     }
+    ensure_finite_output("ddim_sample", "an update", x.iter())?;
     Ok(x)
 }
 // ANCHOR_END: ddim

@@ -2,7 +2,8 @@
 
 use chapter_03::baselines::{PcaProjection, SoftThresholding};
 use chapter_03::{
-    Config, Denoiser, Error, GaussianMixture, Process, ddim_sample, mmse_denoise, run, uniform_grid,
+    Config, Denoiser, Error, GaussianMixture, LowRankMixture, Process, ddim_sample, mmse_denoise,
+    run, uniform_grid,
 };
 use ndarray::{Array2, array};
 use shared::testing::{assert_one_line_error, run_binary};
@@ -252,4 +253,77 @@ fn sampler_rejects_bad_denoiser_output() {
         );
         assert!(r.is_err(), "nan = {nan}");
     }
+}
+
+/// `LowRankMixture::denoise` scans its output and reads `x_t` only when the
+/// output is bad, to name the cause: every non-finite entry of a query, at
+/// any position, with or without the isotropic floor, at α = 0 (where the
+/// gains vanish) and with a basis whose zero entries meet the bad value,
+/// must still be reported as a non-finite `x_t`.
+#[test]
+fn lowrank_denoiser_names_a_non_finite_query_wherever_it_sits() {
+    let axis = Array2::from_shape_fn((4, 2), |(i, j)| f64::from(u8::from(i == j)));
+    let tilted = Array2::from_shape_fn((4, 1), |_| 0.5);
+    for floor in [0.0, 1e-4] {
+        let mix = LowRankMixture::new(
+            array![0.3, 0.7],
+            vec![axis.clone(), tilted.clone()],
+            vec![2.0, 0.5],
+            floor,
+        )
+        .unwrap();
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for at in 0..12 {
+                for alpha in [0.0, 0.6, 1.0] {
+                    let mut x = Array2::from_shape_fn((4, 3), |(i, j)| 0.1 * (i + 2 * j) as f64);
+                    x[[at % 4, at / 4]] = bad;
+                    let r = mix.denoise(x.view(), alpha, 0.3);
+                    assert!(
+                        matches!(r, Err(Error::NonFinite { name: "x_t" })),
+                        "floor {floor}, {bad} at {at}, alpha {alpha}: {r:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A denoiser that returns finite values however large its input: here an
+/// update of the sampler overflows, and the sampler must not return the
+/// infinities it made as samples (it checks its result once, at the end).
+struct Huge;
+
+impl Denoiser for Huge {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn denoise(&self, x_t: ndarray::ArrayView2<f64>, _: f64, _: f64) -> Result<Array2<f64>, Error> {
+        Ok(x_t.mapv(|_| f64::MAX))
+    }
+}
+
+#[test]
+fn sampler_reports_an_update_that_overflowed() {
+    // Variance preserving: α grows as t falls, so the update's two
+    // coefficients sum to more than 1 and f64::MAX overflows.
+    let grid = uniform_grid(0.9, 0.1, 4);
+    let mut seen_infinite = false;
+    let r = ddim_sample(
+        &Huge,
+        Process::VariancePreserving,
+        &grid,
+        array![[f64::MAX, 1.0]].view(),
+        |_, x| seen_infinite |= x.iter().any(|v| !v.is_finite()),
+    );
+    assert!(seen_infinite, "the test must make an update overflow");
+    assert!(
+        matches!(
+            &r,
+            Err(Error::NumericalFailure {
+                algorithm: "ddim_sample",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
 }
