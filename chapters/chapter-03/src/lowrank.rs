@@ -21,7 +21,9 @@ use crate::mixture::{GaussianMixture, softmax_columns};
 use crate::sampler::{Denoiser, validate_query_shape};
 use rand::RngExt;
 use rand::distr::weighted::WeightedIndex;
-use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows};
+use shared::error::{
+    all_finite, ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows,
+};
 use shared::linalg::orthogonality_error;
 use shared::rng::{Rng, gaussian_vector};
 use shared::{Error, Result};
@@ -200,17 +202,22 @@ impl Denoiser for LowRankMixture {
         validate_query_shape(self.dim(), x_t, alpha, sigma)?;
         let stacked = self.stacked()?;
         let mut out = Array2::zeros(x_t.raw_dim());
-        out.axis_chunks_iter_mut(Axis(1), QUERY_BLOCK)
+        // Each block's output is checked while it is still in cache. A
+        // non-finite entry of x_t reaches every coordinate of its column's
+        // output, so x_t itself is read only to name the cause.
+        let finite = out
+            .axis_chunks_iter_mut(Axis(1), QUERY_BLOCK)
             .into_par_iter()
             .zip(x_t.axis_chunks_iter(Axis(1), QUERY_BLOCK))
-            .for_each(|(out, x_t)| self.posterior_mean(stacked.view(), x_t, alpha, sigma, out));
-        // One scan, not two: a non-finite entry of x_t reaches every
-        // coordinate of its column's output, so x_t is read only to name the cause.
-        if let Err(e) =
-            ensure_finite_output("LowRankMixture::denoise", "the posterior mean", out.iter())
-        {
+            .map(|(mut out, x_t)| {
+                self.posterior_mean(stacked.view(), x_t, alpha, sigma, out.view_mut());
+                all_finite(out.iter())
+            })
+            .reduce(|| true, |a, b| a && b);
+        if !finite {
             ensure_finite("x_t", x_t.iter())?;
-            return Err(e);
+            let what = "the posterior mean";
+            ensure_finite_output("LowRankMixture::denoise", what, out.iter())?;
         }
         Ok(out)
     }

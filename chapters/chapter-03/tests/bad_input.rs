@@ -1,6 +1,7 @@
 //! Every error case of the public API, and the binary's handling of bad flags.
 
 use chapter_03::baselines::{PcaProjection, SoftThresholding};
+use chapter_03::lowrank::QUERY_BLOCK;
 use chapter_03::{
     Config, Denoiser, Error, GaussianMixture, LowRankMixture, Process, ddim_sample, mmse_denoise,
     run, uniform_grid,
@@ -284,6 +285,11 @@ fn lowrank_denoiser_names_a_non_finite_query_wherever_it_sits() {
                     );
                 }
             }
+            // In the last of several parallel blocks of queries.
+            let mut x = Array2::from_elem((4, 2 * QUERY_BLOCK + 3), 0.2);
+            x[[3, 2 * QUERY_BLOCK + 2]] = bad;
+            let r = mix.denoise(x.view(), 0.6, 0.3);
+            assert!(matches!(r, Err(Error::NonFinite { name: "x_t" })), "{r:?}");
         }
     }
 }

@@ -5,6 +5,7 @@ use approx::{assert_abs_diff_eq, assert_relative_eq};
 use chapter_03::experiments::{
     VARIANCE_STEPS, error_vs_noise, generation, variance_check, vp_grid,
 };
+use chapter_03::lowrank::QUERY_BLOCK;
 use chapter_03::{
     Config, Denoiser, Empirical, GaussianMixture, LowRankMixture, Process, ddim_sample,
     denoiser_to_score, mmse_denoise, score_to_denoiser,
@@ -50,7 +51,8 @@ fn two_lines_match_reference_values_in_both_forms() {
 }
 
 /// The attention-like closed form equals the generic mixture formula on random
-/// low-rank mixtures of mixed ranks, with and without an isotropic floor.
+/// low-rank mixtures of mixed ranks, with and without an isotropic floor, on
+/// enough queries for several parallel blocks (the last one partial).
 #[test]
 fn low_rank_closed_form_equals_generic_formula() {
     let mut rng = seeded_rng(3);
@@ -68,7 +70,7 @@ fn low_rank_closed_form_equals_generic_formula() {
         )
         .unwrap();
         let generic = mix.to_gaussian_mixture().unwrap();
-        let x = gaussian_matrix(&mut rng, 8, 20) * 2.0;
+        let x = gaussian_matrix(&mut rng, 8, 2 * QUERY_BLOCK + 88) * 2.0;
         for process in [Process::VarianceExploding, Process::VariancePreserving] {
             for t in [0.05, 0.3, 0.9] {
                 let (a, s) = (process.alpha(t), process.sigma(t));
