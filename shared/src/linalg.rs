@@ -55,24 +55,29 @@ pub const DEPENDENCE_TOL: f64 = 1e-10;
 /// # Shapes
 /// `a: D × k` with `k ≤ D` (extra columns beyond `D` are set to zero).
 pub fn orthonormalize_columns_completing(a: &mut Array2<f64>, rng: &mut Rng) -> Vec<usize> {
+    // The columns, as the rows of a copy: Gram–Schmidt reads each of them
+    // many times, and contiguous rows let its dot products and updates
+    // vectorize (a `D × k` array's columns are `k` apart).
+    let mut rows = a.t().as_standard_layout().into_owned();
     let mut replaced = Vec::new();
-    for j in 0..a.ncols() {
-        let before = column_norm(a, j);
-        project_out_earlier(a, j);
-        let after = column_norm(a, j);
+    for j in 0..rows.nrows() {
+        let before = row_norm(&rows, j);
+        project_out_earlier(&mut rows, j);
+        let after = row_norm(&rows, j);
         let dependent = !(before.is_finite() && after > DEPENDENCE_TOL * before);
         if dependent {
             replaced.push(j);
-            fill_orthogonal(a, j, rng);
+            fill_orthogonal(&mut rows, j, rng);
         } else {
-            a.column_mut(j).mapv_inplace(|v| v / after);
+            rows.row_mut(j).mapv_inplace(|v| v / after);
         }
     }
+    a.assign(&rows.t());
     replaced
 }
 
-fn column_norm(a: &Array2<f64>, j: usize) -> f64 {
-    norm2(a.column(j).iter())
+fn row_norm(rows: &Array2<f64>, j: usize) -> f64 {
+    norm2(rows.row(j).iter())
 }
 
 /// The Euclidean norm $\|v\|_2$ without spurious overflow or underflow: the
@@ -92,33 +97,32 @@ where
     largest * values.map(|v| (v / largest).powi(2)).sum::<f64>().sqrt()
 }
 
-/// Removes from column `j` its components along columns `0..j` (twice).
-fn project_out_earlier(a: &mut Array2<f64>, j: usize) {
+/// Removes from row `j` its components along rows `0..j` (twice).
+fn project_out_earlier(rows: &mut Array2<f64>, j: usize) {
     for _ in 0..2 {
         for i in 0..j {
-            let (qi, mut aj) = a.multi_slice_mut((ndarray::s![.., i], ndarray::s![.., j]));
+            let (qi, mut aj) = rows.multi_slice_mut((ndarray::s![i, ..], ndarray::s![j, ..]));
             let r = qi.dot(&aj);
             aj.scaled_add(-r, &qi);
         }
     }
 }
 
-/// Column `j` becomes a random unit vector orthogonal to columns `0..j`
+/// Row `j` becomes a random unit vector orthogonal to rows `0..j`
 /// (zero if they already span everything).
-fn fill_orthogonal(a: &mut Array2<f64>, j: usize, rng: &mut Rng) {
-    let d = a.nrows();
+fn fill_orthogonal(rows: &mut Array2<f64>, j: usize, rng: &mut Rng) {
+    let d = rows.ncols();
     for _ in 0..8 {
-        a.column_mut(j)
-            .assign(&gaussian_matrix(rng, d, 1).column(0));
-        let before = column_norm(a, j);
-        project_out_earlier(a, j);
-        let after = column_norm(a, j);
+        rows.row_mut(j).assign(&gaussian_matrix(rng, d, 1).column(0));
+        let before = row_norm(rows, j);
+        project_out_earlier(rows, j);
+        let after = row_norm(rows, j);
         if after > 1e-3 * before {
-            a.column_mut(j).mapv_inplace(|v| v / after);
+            rows.row_mut(j).mapv_inplace(|v| v / after);
             return;
         }
     }
-    a.column_mut(j).fill(0.0);
+    rows.row_mut(j).fill(0.0);
 }
 
 /// $x \cdot 2^e$, exact unless the result overflows or underflows (it is
