@@ -113,7 +113,8 @@ fn project_out_earlier(rows: &mut Array2<f64>, j: usize) {
 fn fill_orthogonal(rows: &mut Array2<f64>, j: usize, rng: &mut Rng) {
     let d = rows.ncols();
     for _ in 0..8 {
-        rows.row_mut(j).assign(&gaussian_matrix(rng, d, 1).column(0));
+        rows.row_mut(j)
+            .assign(&gaussian_matrix(rng, d, 1).column(0));
         let before = row_norm(rows, j);
         project_out_earlier(rows, j);
         let after = row_norm(rows, j);

@@ -9,7 +9,7 @@
 use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::prelude::*;
-use burn::tensor::activation::{leaky_relu, tanh};
+use burn::tensor::activation::{leaky_relu, sigmoid};
 
 use chapter_05::model::linear;
 use shared::rng::Rng;
@@ -92,10 +92,21 @@ impl<B: Backend> Mlp<B> {
         }
         match self.head {
             0 => normalize_rows(x),
-            1 => tanh(x),
+            1 => tanh_via_sigmoid(x),
             _ => x,
         }
     }
+}
+
+/// $\tanh x = 2\sigma(2x) - 1$, the same function (and, through autodiff, the
+/// same derivative $4\sigma(1 - \sigma) = 1 - \tanh^2$). On Burn's CPU
+/// backend the logistic function is one `exp` per entry where `tanh` is
+/// libm's slower routine, and this form made a CTRL round of the bench 19%
+/// faster. The price is rounding: the error is absolute rather than relative,
+/// about one `f32` ulp of 1 for the value (Burn's `tanh`: a quarter) and two
+/// for the derivative (tested), which pixels in $[-1, 1]$ do not notice.
+pub fn tanh_via_sigmoid<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
+    sigmoid(x.mul_scalar(2.0)).mul_scalar(2.0).sub_scalar(1.0)
 }
 
 /// Each row scaled to unit length (a row of zeros stays zero, with a finite
