@@ -81,21 +81,7 @@ mod tests {
             [1.5, -800.0, 2.0, -1e300, -740.0, f64::NEG_INFINITY],
         ];
         let out = softmax_columns(logits.clone());
-        for (j, column) in logits.columns().into_iter().enumerate() {
-            let top = column
-                .iter()
-                .fold(f64::NEG_INFINITY, |m, &v| nan_max2(m, v));
-            let e: Vec<f64> = column.iter().map(|v| (v - top).exp()).collect();
-            let total: f64 = e.iter().sum();
-            for (i, e) in e.iter().enumerate() {
-                let want = e / total;
-                let got = out[[i, j]];
-                assert!(
-                    got.to_bits() == want.to_bits(),
-                    "({i}, {j}): {got} vs {want}"
-                );
-            }
-        }
+        check_against_the_formula(&logits, &out);
         assert_eq!(out[[0, 3]], 0.5);
         assert!(
             out.column(2).iter().all(|v| v.is_nan()),
@@ -107,6 +93,28 @@ mod tests {
         );
         assert!(out[[0, 1]] == 0.0 && out[[1, 1]] == 1.0);
         assert!(out[[1, 4]] > 0.99 && out[[2, 4]] > 0.0 && out[[0, 4]] == 0.0);
+        // One column of many classes (ReduNet's case): summed in class order too.
+        let one = ndarray::Array2::from_shape_fn((11, 1), |(i, _)| (i as f64 * 0.7).sin() * 3.0);
+        check_against_the_formula(&one, &softmax_columns(one.clone()));
+    }
+
+    /// Each column against $e^{\ell - m} / \sum e^{\ell - m}$ ($m$ its maximum),
+    /// summed in order, bit for bit.
+    fn check_against_the_formula(logits: &ndarray::Array2<f64>, out: &ndarray::Array2<f64>) {
+        for (j, column) in logits.columns().into_iter().enumerate() {
+            let top = column
+                .iter()
+                .fold(f64::NEG_INFINITY, |m, &v| nan_max2(m, v));
+            let e: Vec<f64> = column.iter().map(|v| (v - top).exp()).collect();
+            let total: f64 = e.iter().sum();
+            for (i, e) in e.iter().enumerate() {
+                let (got, want) = (out[[i, j]], e / total);
+                assert!(
+                    got.to_bits() == want.to_bits(),
+                    "({i}, {j}): {got} vs {want}"
+                );
+            }
+        }
     }
 
     #[test]

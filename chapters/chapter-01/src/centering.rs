@@ -25,11 +25,10 @@ use shared::error::ensure_finite;
 use shared::linalg::{ldexp, magnitude_exponent};
 
 /// Samples centered per block of [`Centered::scatter`]. Each block's product
-/// hands work to matrixmultiply's threads, which costs scheduler time; on an
-/// AMD EPYC, 1024 (a 2 MB buffer at D = 256) made the bench's PCA about 8%
-/// faster than 512, and 2048 took another 1 ms (5%) off the scatter of
-/// row-major data without changing the transposed view's.
-pub const GRAM_CHUNK: usize = 2048;
+/// hands work to matrixmultiply's threads, which costs scheduler time; 1024
+/// (a 2 MB buffer at D = 256) made the bench's PCA about 8% faster than 512
+/// on an AMD EPYC, and larger blocks gained nothing more.
+pub const GRAM_CHUNK: usize = 1024;
 
 /// `D × N` data in a layout with contiguous lanes.
 #[derive(Debug)]

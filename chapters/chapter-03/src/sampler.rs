@@ -25,8 +25,10 @@ pub trait Denoiser {
     /// column of `x_t` (`d × N`), as a `d × N` matrix.
     ///
     /// # Errors
-    /// Implementations check their input with [`validate_query`] (`sigma > 0`,
-    /// `alpha >= 0`, `d` rows, finite entries) and their own parameters.
+    /// Implementations reject what [`validate_query`] rejects (`sigma > 0`,
+    /// `alpha >= 0`, `d` rows, finite entries; a non-finite entry may be
+    /// found after computing, from the output it spoils, as
+    /// [`crate::LowRankMixture`] does) and check their own parameters.
     fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>>;
 }
 
@@ -58,7 +60,9 @@ pub fn ddim_sample<D: Denoiser + ?Sized>(
         let (t, s) = (pair[0], pair[1]);
         let (alpha_t, sigma_t) = (process.alpha(t), process.sigma(t));
         validate_query_shape(denoiser.dim(), x.view(), alpha_t, sigma_t)?;
-        let clean = denoiser.denoise(x.view(), alpha_t, sigma_t)?;
+        let clean = denoiser
+            .denoise(x.view(), alpha_t, sigma_t)
+            .map_err(|e| blame_update(e, step))?;
         check_output(&clean, x.dim())?;
         // BEGIN SOLUTION 3.2: the DDIM step
         let keep = process.sigma(s) / sigma_t;
@@ -71,6 +75,18 @@ pub fn ddim_sample<D: Denoiser + ?Sized>(
     Ok(x)
 }
 // ANCHOR_END: ddim
+
+/// After the first step the denoiser's query is the sampler's own update of
+/// checked values, so a query it finds non-finite means that update overflowed.
+fn blame_update(e: Error, step: usize) -> Error {
+    match e {
+        Error::NonFinite { name: "x_t" } if step > 0 => Error::NumericalFailure {
+            algorithm: "ddim_sample",
+            detail: "an update overflowed or is NaN; rescale the input".into(),
+        },
+        e => e,
+    }
+}
 
 /// A denoiser's output must have the query's shape and finite entries.
 fn check_output(clean: &Array2<f64>, dim: (usize, usize)) -> Result<()> {

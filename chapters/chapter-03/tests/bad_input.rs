@@ -294,39 +294,64 @@ fn lowrank_denoiser_names_a_non_finite_query_wherever_it_sits() {
     }
 }
 
-/// A denoiser that returns finite values however large its input: here an
-/// update of the sampler overflows, and the sampler must not return the
-/// infinities it made as samples (it checks its result once, at the end).
-struct Huge;
+/// A denoiser that returns finite values however large its input, with or
+/// without rejecting a non-finite query as the chapter's denoisers do.
+struct Huge {
+    checks: bool,
+}
 
 impl Denoiser for Huge {
     fn dim(&self) -> usize {
         1
     }
-    fn denoise(&self, x_t: ndarray::ArrayView2<f64>, _: f64, _: f64) -> Result<Array2<f64>, Error> {
+    fn denoise(&self, x_t: ndarray::ArrayView2<f64>, a: f64, s: f64) -> Result<Array2<f64>, Error> {
+        if self.checks {
+            chapter_03::sampler::validate_query(1, x_t, a, s)?;
+        }
         Ok(x_t.mapv(|_| f64::MAX))
     }
 }
 
+/// Here an update of the sampler overflows. The sampler must not return the
+/// infinities it made as samples, and must say that an update overflowed,
+/// whether the denoiser rejects the next query (which it would otherwise
+/// report as a bad input) or the sampler's final check finds them.
 #[test]
 fn sampler_reports_an_update_that_overflowed() {
     // Variance preserving: α grows as t falls, so the update's two
     // coefficients sum to more than 1 and f64::MAX overflows.
     let grid = uniform_grid(0.9, 0.1, 4);
-    let mut seen_infinite = false;
-    let r = ddim_sample(
-        &Huge,
-        Process::VariancePreserving,
-        &grid,
-        array![[f64::MAX, 1.0]].view(),
-        |_, x| seen_infinite |= x.iter().any(|v| !v.is_finite()),
-    );
-    assert!(seen_infinite, "the test must make an update overflow");
-    assert!(
-        matches!(
-            &r,
+    for checks in [false, true] {
+        let mut seen_infinite = false;
+        let r = ddim_sample(
+            &Huge { checks },
+            Process::VariancePreserving,
+            &grid,
+            array![[f64::MAX, 1.0]].view(),
+            |_, x| seen_infinite |= x.iter().any(|v| !v.is_finite()),
+        );
+        assert!(seen_infinite, "the test must make an update overflow");
+        match &r {
             Err(Error::NumericalFailure {
                 algorithm: "ddim_sample",
+                detail,
+            }) => assert!(detail.contains("an update"), "{detail}"),
+            _ => panic!("checks {checks}: {r:?}"),
+        }
+    }
+}
+
+/// A finite query whose squares overflow spoils the output without being
+/// non-finite itself: the error must blame the computation, not `x_t`.
+#[test]
+fn lowrank_denoiser_blames_overflow_not_a_finite_query() {
+    let mix = LowRankMixture::new(array![1.0], vec![array![[1.0], [0.0]]], vec![1.0], 0.0).unwrap();
+    let r = mix.denoise(array![[1e200], [1.0]].view(), 1.0, 0.5);
+    assert!(
+        matches!(
+            r,
+            Err(Error::NumericalFailure {
+                algorithm: "LowRankMixture::denoise",
                 ..
             })
         ),
