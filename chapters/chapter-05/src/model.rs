@@ -68,7 +68,17 @@ impl<B: Backend> Attention<B> {
         let w = self.project(x);
         let out = Self::attention(w.clone()).matmul(w);
         let [_, h, _, p] = out.dims();
-        let out = out.swap_dims(1, 2).reshape([b * n, h * p]);
+        // The heads side by side, [b·n, h·p], as a concatenation of the
+        // heads' slices (Burn's CPU backend copies a permuted tensor one
+        // element at a time; a concatenation copies whole rows).
+        let heads = (0..h)
+            .map(|k| {
+                out.clone()
+                    .slice([0..b, k..k + 1, 0..n, 0..p])
+                    .reshape([b, n, p])
+            })
+            .collect();
+        let out = Tensor::cat(heads, 2).reshape([b * n, h * p]);
         let out = match &self.to_out {
             Some(linear) => linear.forward(out),
             None => out,
@@ -189,7 +199,15 @@ impl<B: Backend> Crate<B> {
         let x = self.embed_norm.forward(self.patch_linear.forward(x));
         let d = x.dims()[1];
         let cls = self.cls_token.val().expand([b, 1, d]);
-        Tensor::cat(vec![cls, x.reshape([b, n, d])], 1) + self.pos_embedding.val()
+        let tokens = Tensor::cat(vec![cls, x.reshape([b, n, d])], 1);
+        // Added as rows of length (n + 1)·d: the same sum, and Burn's CPU
+        // backend broadcasts a row much faster than a [1, n + 1, d] block.
+        let width = (n + 1) * d;
+        (tokens.reshape([b, width]) + self.pos_embedding.val().reshape([1, width])).reshape([
+            b,
+            n + 1,
+            d,
+        ])
     }
 
     /// Logits `[batch, classes]` (`[batch, dim]` for a `pre_logits` model)
