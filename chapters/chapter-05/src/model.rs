@@ -44,9 +44,17 @@ impl<B: Backend> Attention<B> {
     pub fn project(&self, x: Tensor<B, 3>) -> Tensor<B, 4> {
         let [b, n, d] = x.dims();
         let w = self.qkv.forward(self.norm.forward(x.reshape([b * n, d])));
-        let inner = w.dims()[1];
-        w.reshape([b, n, self.heads, inner / self.heads])
-            .swap_dims(1, 2)
+        let p = w.dims()[1] / self.heads;
+        // Stacked head by head (a copy of whole rows; see `forward`), so the
+        // gradient flowing back is not a permuted tensor either.
+        let heads = (0..self.heads)
+            .map(|k| {
+                w.clone()
+                    .slice([0..b * n, k * p..(k + 1) * p])
+                    .reshape([b, n, p])
+            })
+            .collect();
+        Tensor::stack(heads, 1)
     }
 
     /// Each head's attention $\operatorname{softmax}(W_kW_k^\top/\sqrt p)$ over the last axis:
