@@ -45,6 +45,9 @@ struct Workload {
 /// Criterion's id of the f64 ceiling, against which rates are shared out.
 const F64_CEILING: (&str, &str) = ("matmul 1024 x 1024 x 1024", "f64, ndarray (matrixmultiply)");
 
+/// Criterion's group of the f32 products at the Burn chapters' shapes.
+const SHAPES_GROUP: &str = "matmul f32 at the Burn chapters' shapes";
+
 const WORKLOADS: &[Workload] = &[
     Workload {
         name: "matmul ceiling: f64, 1024 x 1024 x 1024 (ndarray's matrixmultiply, chapters 1-4)",
@@ -71,6 +74,63 @@ const WORKLOADS: &[Workload] = &[
         baseline: "NumPy BLAS",
         args: &["--precision", "f32"],
         gflop: Some(2.0 * 1024.0 * 1024.0 * 1024.0 / 1e9),
+    },
+    Workload {
+        name: "matmul f32 at chapter 5's shapes: a CRATE linear layer, 2176 x 128 x 128 (128 images x 17 tokens)",
+        package: "chapter-05",
+        bench: "matmul",
+        group: SHAPES_GROUP,
+        function: "crate_linear",
+        items: 1.0,
+        unit: "products",
+        script: "matmul.py",
+        baseline: "fastest of NumPy and PyTorch",
+        args: &["--precision", "f32", "--shape", "crate_linear"],
+        gflop: Some(2.0 * 2176.0 * 128.0 * 128.0 / 1e9),
+    },
+    Workload {
+        name: "matmul f32: its weight gradient X^T G, 128 x 2176 x 128 (left factor transposed)",
+        package: "chapter-05",
+        bench: "matmul",
+        group: SHAPES_GROUP,
+        function: "crate_weight_gradient",
+        items: 1.0,
+        unit: "products",
+        script: "matmul.py",
+        baseline: "fastest of NumPy and PyTorch",
+        args: &["--precision", "f32", "--shape", "crate_weight_gradient"],
+        gflop: Some(2.0 * 2176.0 * 128.0 * 128.0 / 1e9),
+    },
+    Workload {
+        name: "matmul f32 at chapter 6's shapes: the CTRL encoder's first layer, 500 x 784 x 512",
+        package: "chapter-05",
+        bench: "matmul",
+        group: SHAPES_GROUP,
+        function: "ctrl_first_layer",
+        items: 1.0,
+        unit: "products",
+        script: "matmul.py",
+        baseline: "fastest of NumPy and PyTorch",
+        args: &["--precision", "f32", "--shape", "ctrl_first_layer"],
+        gflop: Some(2.0 * 500.0 * 784.0 * 512.0 / 1e9),
+    },
+    Workload {
+        name: "matmul f32: its weight gradient X^T G, 784 x 500 x 512 (left factor transposed)",
+        package: "chapter-05",
+        bench: "matmul",
+        group: SHAPES_GROUP,
+        function: "ctrl_first_layer_weight_gradient",
+        items: 1.0,
+        unit: "products",
+        script: "matmul.py",
+        baseline: "fastest of NumPy and PyTorch",
+        args: &[
+            "--precision",
+            "f32",
+            "--shape",
+            "ctrl_first_layer_weight_gradient",
+        ],
+        gflop: Some(2.0 * 500.0 * 784.0 * 512.0 / 1e9),
     },
     Workload {
         name: "chapter 1: PCA, top 10 of 256 x 20000 (ten planted spikes + noise), input the transposed view of an N x D array",

@@ -4,14 +4,22 @@
 //! (2.15 GFLOP). `cargo xtask bench-compare` sets each workload's speed
 //! against these ceilings and against NumPy's BLAS on the same matrices.
 //!
+//! The f32 products of the Burn chapters' own shapes ([`SHAPES`]: a CRATE
+//! linear layer and its weight gradient, CTRL's first layer and its weight
+//! gradient) are timed too: they set chapters 5 and 6 against PyTorch's
+//! matrix kernel without anything else around them.
+//!
 //! Run with `cargo bench -p chapter-05 --bench matmul`. With
 //! `DRL_BENCH_DUMP=DIR` the bench first writes `A.npy`, `B.npy` and our
-//! products `C64.npy` and `C32.npy` to `DIR`, so `bench/matmul.py --check DIR`
-//! can check NumPy's products against ours before timing them.
+//! products `C64.npy` and `C32.npy` to `DIR`, and for each shape `ID`
+//! `ID.a.npy`, `ID.b.npy`, our product `ID.c.npy` and `ID.json` (whether the
+//! left factor is used transposed), so `bench/matmul.py --check DIR` can check
+//! NumPy's and PyTorch's products against ours before timing them.
 
 use std::hint::black_box;
 
 use burn::tensor::{Tensor, TensorData};
+use chapter_05::device::in_pool;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::Array2;
 use shared::rng::gaussian_matrix;
@@ -25,15 +33,77 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const N: usize = 1024;
 
-fn to_flex(a: &Array2<f64>) -> Tensor<Flex, 2> {
+/// A product of the Burn chapters: `id`, then `m × k` times `k × n`; when the
+/// last field is true the left factor is stored `k × m` and used transposed
+/// (a weight gradient $X^\top G$ of a linear layer, as autodiff computes it).
+const SHAPES: &[(&str, usize, usize, usize, bool)] = &[
+    // CRATE digits preset: 128 images × 17 tokens through a 128 × 128 weight.
+    ("crate_linear", 2176, 128, 128, false),
+    ("crate_weight_gradient", 128, 2176, 128, true),
+    // CTRL: 500 digits through the encoder's first layer, 784 → 512.
+    ("ctrl_first_layer", 500, 784, 512, false),
+    ("ctrl_first_layer_weight_gradient", 784, 500, 512, true),
+];
+
+fn flex(a: &Array2<f64>) -> Tensor<Flex, 2> {
     let values: Vec<f32> = a.iter().map(|&v| v as f32).collect();
-    Tensor::from_data(TensorData::new(values, [N, N]), &Default::default())
+    Tensor::from_data(
+        TensorData::new(values, [a.nrows(), a.ncols()]),
+        &Default::default(),
+    )
+}
+
+/// Our f32 product for shape `(m, k, n, transposed)` of the stored factors.
+fn shape_product(a: &Tensor<Flex, 2>, b: &Tensor<Flex, 2>, transposed: bool) -> Tensor<Flex, 2> {
+    let a = if transposed {
+        a.clone().transpose()
+    } else {
+        a.clone()
+    };
+    a.matmul(b.clone())
+}
+
+fn shape_bench(c: &mut Criterion) {
+    let dump = std::env::var_os("DRL_BENCH_DUMP");
+    if let Some(dir) = &dump {
+        std::fs::create_dir_all(dir).expect("creating the dump directory");
+    }
+    let mut group = c.benchmark_group("matmul f32 at the Burn chapters' shapes");
+    group.sample_size(20);
+    for (i, &(id, m, k, n, transposed)) in SHAPES.iter().enumerate() {
+        let stored = if transposed { (k, m) } else { (m, k) };
+        let a = gaussian_matrix(&mut seeded_rng(10 + i as u64), stored.0, stored.1);
+        let b = gaussian_matrix(&mut seeded_rng(20 + i as u64), k, n);
+        let (a32, b32) = (flex(&a), flex(&b));
+        if let Some(dir) = &dump {
+            let dir = std::path::Path::new(dir);
+            let f32s = |x: &Array2<f64>| x.mapv(|v| v as f32);
+            let c32: Vec<f32> = shape_product(&a32, &b32, transposed)
+                .into_data()
+                .to_vec()
+                .expect("f32 data");
+            let c32 = Array2::from_shape_vec((m, n), c32).expect("m x n");
+            ndarray_npy::write_npy(dir.join(format!("{id}.a.npy")), &f32s(&a)).expect("writing a");
+            ndarray_npy::write_npy(dir.join(format!("{id}.b.npy")), &f32s(&b)).expect("writing b");
+            ndarray_npy::write_npy(dir.join(format!("{id}.c.npy")), &c32).expect("writing c");
+            let meta = format!("{{\"transpose_lhs\": {transposed}}}");
+            std::fs::write(dir.join(format!("{id}.json")), meta).expect("writing json");
+        }
+        group.bench_function(id, |bench| {
+            bench.iter(|| {
+                black_box(in_pool(|| {
+                    shape_product(black_box(&a32), black_box(&b32), transposed).into_data()
+                }))
+            })
+        });
+    }
+    group.finish();
 }
 
 fn bench(c: &mut Criterion) {
     let a = gaussian_matrix(&mut seeded_rng(0), N, N);
     let b = gaussian_matrix(&mut seeded_rng(1), N, N);
-    let (a32, b32) = (to_flex(&a), to_flex(&b));
+    let (a32, b32) = (flex(&a), flex(&b));
     if let Some(dir) = std::env::var_os("DRL_BENCH_DUMP") {
         let dir = std::path::Path::new(&dir);
         std::fs::create_dir_all(dir).expect("creating the dump directory");
@@ -56,13 +126,17 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("f32, Burn Flex (gemm)", |bench| {
         bench.iter(|| {
-            let out = black_box(a32.clone()).matmul(black_box(b32.clone()));
             // Flex is synchronous, but read a value so nothing is left lazy.
-            black_box(out.into_data())
+            // In the pool, as the chapters' binaries run (`device::in_pool`).
+            black_box(in_pool(|| {
+                black_box(a32.clone())
+                    .matmul(black_box(b32.clone()))
+                    .into_data()
+            }))
         })
     });
     group.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, shape_bench);
 criterion_main!(benches);

@@ -19,7 +19,7 @@ use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
 use burn::tensor::{Int, Tensor, TensorData};
 use chapter_05::config::Preset;
-use chapter_05::device::Cpu;
+use chapter_05::device::{Cpu, in_pool};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -61,7 +61,8 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("train step (forward, loss, backward, AdamW)", |b| {
         b.iter(|| {
-            let (m, loss) = train_step(model.take().unwrap(), &mut optim, &loss_fn, &x, &y);
+            let (m, loss) =
+                in_pool(|| train_step(model.take().unwrap(), &mut optim, &loss_fn, &x, &y));
             model = Some(m);
             black_box(loss)
         })
@@ -69,7 +70,7 @@ fn bench(c: &mut Criterion) {
     let eval = model.as_ref().unwrap().valid();
     let x_eval = x.clone().inner();
     group.bench_function("inference (valid model, forward)", |b| {
-        b.iter(|| black_box(eval.forward(x_eval.clone()).into_data()))
+        b.iter(|| black_box(in_pool(|| eval.forward(x_eval.clone()).into_data())))
     });
     group.finish();
 }

@@ -46,7 +46,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Infer(args)) => shared::run_main(|| {
-            let inferred = infer_all(&args)?;
+            let inferred = chapter_05::device::in_pool(|| infer_all(&args))?;
             let logits = &inferred.logits;
             let mut err = std::io::stderr();
             let _ = writeln!(
@@ -71,8 +71,9 @@ fn main() -> ExitCode {
             shared::cli::run_and_emit(&cli.common, env!("CARGO_PKG_NAME"), || {
                 cli.config.validate()?;
                 let digits = shared::digits::load_default()?;
-                let results =
-                    chapter_05::experiments::run_all_with(&cli.config, &cli.checkpoints, &digits)?;
+                let results = chapter_05::device::in_pool(|| {
+                    chapter_05::experiments::run_all_with(&cli.config, &cli.checkpoints, &digits)
+                })?;
                 chapter_05::report::render(&results)
             })
         }),

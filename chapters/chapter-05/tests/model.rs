@@ -372,3 +372,29 @@ fn demo_preset_parameter_count_is_the_official_one() {
         "the extra dim x dim layer of mlp_head"
     );
 }
+
+#[test]
+fn in_pool_runs_on_a_worker_and_computes_the_same() {
+    use burn::module::AutodiffModule;
+    use chapter_05::device::{Cpu, in_pool};
+    let device = Default::default();
+    let model = chapter_05::Preset::Digits
+        .config()
+        .init::<Cpu>(&device, &mut seeded_rng(3))
+        .unwrap()
+        .valid();
+    let pixels = gaussian_matrix(&mut seeded_rng(4), 8, 28 * 28);
+    let pixels: Vec<f32> = pixels.iter().map(|&v| v as f32).collect();
+    let images = Tensor::<B, 4>::from_data(TensorData::new(pixels, [8, 1, 28, 28]), &device);
+    let outside = model.forward(images.clone()).into_data();
+    let (worker, inside) = in_pool(|| {
+        (
+            rayon::current_thread_index(),
+            model.forward(images.clone()).into_data(),
+        )
+    });
+    assert!(worker.is_some(), "the work ran outside rayon's pool");
+    assert_eq!(rayon::current_thread_index(), None);
+    assert_eq!(outside, inside);
+    assert_eq!(in_pool(|| 6 * 7), 42);
+}

@@ -19,7 +19,7 @@ use std::path::Path;
 use burn::module::Param;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
-use chapter_05::device::Cpu;
+use chapter_05::device::{Cpu, in_pool};
 use chapter_06::Config;
 use chapter_06::digits::{ENCODER, pixel_rows};
 use chapter_06::game::TermValues;
@@ -73,7 +73,8 @@ fn bench(c: &mut Criterion) {
     group.bench_function("round (encoder step, decoder step)", |b| {
         b.iter(|| {
             let p = state.take().unwrap();
-            let (p, values) = round(p, &mut opt_e, &mut opt_d, x.clone(), &labels, &moves).unwrap();
+            let (p, values) =
+                in_pool(|| round(p, &mut opt_e, &mut opt_d, x.clone(), &labels, &moves)).unwrap();
             state = Some(p);
             black_box(values)
         })

@@ -21,7 +21,9 @@ fn main() -> std::process::ExitCode {
     shared::chapter_main!(Run, |run: &Run| {
         run.config.validate()?;
         let digits = shared::digits::load_default()?;
-        let results = chapter_06::run_all_with(&run.config, &run.checkpoints, &digits)?;
+        let results = chapter_05::device::in_pool(|| {
+            chapter_06::run_all_with(&run.config, &run.checkpoints, &digits)
+        })?;
         chapter_06::report::render(&results)
     })
 }
