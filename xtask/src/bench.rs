@@ -468,16 +468,27 @@ fn render(rows: &[Row], threads: usize) -> String {
             (None, _) => "-".into(),
         };
         s.push_str(&format!(
-            "| {} | {:.1} ms ({:.0} {unit}/s) | {}: {:.1} ms ({:.0} {unit}/s) | **{:.2}** | {rate} | {} |\n",
+            "| {} | {} ({:.0} {unit}/s) | {}: {} ({:.0} {unit}/s) | **{:.2}** | {rate} | {} |\n",
             w.name,
-            r.ours_s * 1e3,
+            millis(r.ours_s),
             w.items / r.ours_s,
             r.baseline,
-            r.theirs_s * 1e3,
+            millis(r.theirs_s),
             w.items / r.theirs_s,
             r.ours_s / r.theirs_s,
             r.check
         ));
     }
     s
+}
+
+/// Seconds as milliseconds with three significant digits or more (the
+/// products at the chapters' shapes take well under one).
+fn millis(seconds: f64) -> String {
+    let ms = seconds * 1e3;
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
 }
