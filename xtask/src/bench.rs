@@ -482,8 +482,8 @@ fn render(rows: &[Row], threads: usize) -> String {
     s
 }
 
-/// Seconds as milliseconds with three significant digits or more (the
-/// products at the chapters' shapes take well under one).
+/// Seconds as milliseconds, with two decimals below 10 ms (the products at
+/// the chapters' shapes take about one).
 fn millis(seconds: f64) -> String {
     let ms = seconds * 1e3;
     if ms < 10.0 {

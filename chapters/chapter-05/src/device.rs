@@ -61,9 +61,9 @@ pub fn on_device<J: Job>(device: Device, job: J) -> Result<J::Output> {
 /// parallel operation is queued for the pool's workers while the caller
 /// sleeps until they finish: two thread wake-ups per operation, and a
 /// training step runs hundreds of operations. Called from inside, the worker
-/// starts on its share at once and the other joins it. On the two-core
-/// machine of the book's Performance page this made a CRATE training step
-/// 15–20% faster.
+/// starts on its share at once and the other joins it. On a two-core AMD
+/// EPYC this made a CRATE training step 12 to 25% faster (alternating runs
+/// with and without it).
 ///
 /// The chapters' binaries and benchmarks run their whole computation this
 /// way, one at a time; the library's own functions do not. A worker that waits
@@ -71,18 +71,20 @@ pub fn on_device<J: Job>(device: Device, job: J) -> Result<J::Output> {
 /// thread, and two Burn autodiff passes interleaved on one thread can deadlock
 /// on Burn's graph locks; tests that run concurrently would queue such jobs.
 ///
-/// The first call builds the pool with [`WORKER_STACK`] per thread (the whole
-/// computation now runs on a worker, and rayon's default is 2 MiB); if the
-/// pool is already running, it is used as it is.
+/// If nothing has used rayon yet, this builds its pool with [`WORKER_STACK`]
+/// per thread (the whole computation now runs on a worker, and rayon's
+/// default is 2 MiB); a pool already running keeps its settings. The
+/// chapters' binaries call it before any tensor operation.
 pub fn in_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    // An error only says that the global pool exists already.
+    // An error says that the pool exists already (or could not start its
+    // threads, which `scope` then reports).
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(WORKER_STACK)
         .build_global();
     rayon::scope(|_| work())
 }
 
-/// Stack size of the pool's threads when [`in_pool`] builds it: a main thread's 8 MiB.
+/// Stack size of the pool's threads when [`in_pool`] builds it: 8 MiB, a Linux main thread's.
 pub const WORKER_STACK: usize = 8 << 20;
 // ANCHOR_END: in_pool
 
