@@ -48,6 +48,29 @@ const F64_CEILING: (&str, &str) = ("matmul 1024 x 1024 x 1024", "f64, ndarray (m
 /// Criterion's group of the f32 products at the Burn chapters' shapes.
 const SHAPES_GROUP: &str = "matmul f32 at the Burn chapters' shapes";
 
+/// The workload of one product `[m, k, n]` of `benches/matmul.rs`'s `SHAPES`
+/// (criterion id `function`), against `bench/matmul.py` with `args`.
+const fn shape(
+    name: &'static str,
+    function: &'static str,
+    args: &'static [&'static str],
+    [m, k, n]: [usize; 3],
+) -> Workload {
+    Workload {
+        name,
+        package: "chapter-05",
+        bench: "matmul",
+        group: SHAPES_GROUP,
+        function,
+        items: 1.0,
+        unit: "products",
+        script: "matmul.py",
+        baseline: "fastest of NumPy and PyTorch",
+        args,
+        gflop: Some(2.0 * (m * k * n) as f64 / 1e9),
+    }
+}
+
 const WORKLOADS: &[Workload] = &[
     Workload {
         name: "matmul ceiling: f64, 1024 x 1024 x 1024 (ndarray's matrixmultiply, chapters 1-4)",
@@ -75,63 +98,35 @@ const WORKLOADS: &[Workload] = &[
         args: &["--precision", "f32"],
         gflop: Some(2.0 * 1024.0 * 1024.0 * 1024.0 / 1e9),
     },
-    Workload {
-        name: "matmul f32 at chapter 5's shapes: a CRATE linear layer, 2176 x 128 x 128 (128 images x 17 tokens)",
-        package: "chapter-05",
-        bench: "matmul",
-        group: SHAPES_GROUP,
-        function: "crate_linear",
-        items: 1.0,
-        unit: "products",
-        script: "matmul.py",
-        baseline: "fastest of NumPy and PyTorch",
-        args: &["--precision", "f32", "--shape", "crate_linear"],
-        gflop: Some(2.0 * 2176.0 * 128.0 * 128.0 / 1e9),
-    },
-    Workload {
-        name: "matmul f32: its weight gradient X^T G, 128 x 2176 x 128 (left factor transposed)",
-        package: "chapter-05",
-        bench: "matmul",
-        group: SHAPES_GROUP,
-        function: "crate_weight_gradient",
-        items: 1.0,
-        unit: "products",
-        script: "matmul.py",
-        baseline: "fastest of NumPy and PyTorch",
-        args: &["--precision", "f32", "--shape", "crate_weight_gradient"],
-        gflop: Some(2.0 * 2176.0 * 128.0 * 128.0 / 1e9),
-    },
-    Workload {
-        name: "matmul f32 at chapter 6's shapes: the CTRL encoder's first layer, 500 x 784 x 512",
-        package: "chapter-05",
-        bench: "matmul",
-        group: SHAPES_GROUP,
-        function: "ctrl_first_layer",
-        items: 1.0,
-        unit: "products",
-        script: "matmul.py",
-        baseline: "fastest of NumPy and PyTorch",
-        args: &["--precision", "f32", "--shape", "ctrl_first_layer"],
-        gflop: Some(2.0 * 500.0 * 784.0 * 512.0 / 1e9),
-    },
-    Workload {
-        name: "matmul f32: its weight gradient X^T G, 784 x 500 x 512 (left factor transposed)",
-        package: "chapter-05",
-        bench: "matmul",
-        group: SHAPES_GROUP,
-        function: "ctrl_first_layer_weight_gradient",
-        items: 1.0,
-        unit: "products",
-        script: "matmul.py",
-        baseline: "fastest of NumPy and PyTorch",
-        args: &[
+    shape(
+        "matmul f32 at chapter 5's shapes: a CRATE linear layer, 2176 x 128 x 128 (128 images x 17 tokens)",
+        "crate_linear",
+        &["--precision", "f32", "--shape", "crate_linear"],
+        [2176, 128, 128],
+    ),
+    shape(
+        "matmul f32: its weight gradient X^T G, 128 x 2176 x 128 (left factor transposed)",
+        "crate_weight_gradient",
+        &["--precision", "f32", "--shape", "crate_weight_gradient"],
+        [128, 2176, 128],
+    ),
+    shape(
+        "matmul f32 at chapter 6's shapes: the CTRL encoder's first layer, 500 x 784 x 512",
+        "ctrl_first_layer",
+        &["--precision", "f32", "--shape", "ctrl_first_layer"],
+        [500, 784, 512],
+    ),
+    shape(
+        "matmul f32: its weight gradient X^T G, 784 x 500 x 512 (left factor transposed)",
+        "ctrl_first_layer_weight_gradient",
+        &[
             "--precision",
             "f32",
             "--shape",
             "ctrl_first_layer_weight_gradient",
         ],
-        gflop: Some(2.0 * 500.0 * 784.0 * 512.0 / 1e9),
-    },
+        [784, 500, 512],
+    ),
     Workload {
         name: "chapter 1: PCA, top 10 of 256 x 20000 (ten planted spikes + noise), input the transposed view of an N x D array",
         package: "chapter-01",
