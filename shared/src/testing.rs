@@ -80,16 +80,10 @@ pub fn assert_binary_matches_book_with(chapter: &str, exe: &str, args: &[&str]) 
         .collect();
     figures.sort();
     assert!(!figures.is_empty(), "{chapter} wrote no figure");
-    let platform = generated_dir(chapter).join(PLATFORM_FILE);
-    let updating = std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always" || v == "force");
-    if let Ok(recorded) = std::fs::read_to_string(&platform) {
-        if updating {
-            std::fs::write(&platform, format!("{}\n", simd_level())).expect("writing the platform");
-        } else if recorded.trim() != simd_level() {
-            assert_same_shape(chapter, &report, &figures, recorded.trim());
-            let _ = std::fs::remove_dir_all(&dir);
-            return;
-        }
+    if let Some(recorded) = recorded_on_other_level(&generated_dir(chapter)) {
+        assert_same_shape(chapter, &report, &figures, &recorded);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
     }
     book_settings(chapter).bind(|| {
         insta::assert_snapshot!("report", report);
@@ -214,18 +208,47 @@ fn snapshot_body(file: &str) -> Option<String> {
     None
 }
 
+/// The level `dir`'s [`PLATFORM_FILE`] names when it is not this CPU's
+/// [`simd_level`]: the snapshots in `dir` can then be compared only without
+/// their numbers. `None` without the file, on the same level, or while the
+/// snapshots are recorded again (`INSTA_UPDATE=always` or `force`), which
+/// rewrites the file with this CPU's level.
+pub fn recorded_on_other_level(dir: &std::path::Path) -> Option<String> {
+    let path = dir.join(PLATFORM_FILE);
+    let recorded = std::fs::read_to_string(&path).ok()?;
+    if std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always" || v == "force") {
+        std::fs::write(&path, format!("{}\n", simd_level())).expect("writing the platform file");
+        return None;
+    }
+    let recorded = recorded.trim();
+    (recorded != simd_level()).then(|| recorded.to_string())
+}
+
+/// Asserts that `text` says what the insta snapshot file `snapshot` holds,
+/// its measured values aside ([`without_numbers`]).
+pub fn assert_same_text(text: &str, snapshot: &std::path::Path) {
+    let file = std::fs::read_to_string(snapshot)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", snapshot.display()));
+    let body = snapshot_body(&file).expect("an insta snapshot's `---` header");
+    assert_eq!(
+        without_numbers(text.trim_end()),
+        without_numbers(body.trim_end()),
+        "{}: the text differs in more than its numbers",
+        snapshot.display()
+    );
+    eprintln!(
+        "note: {} was recorded on another SIMD level than this CPU's ({}); compared without its numbers",
+        snapshot.display(),
+        simd_level()
+    );
+}
+
 /// On a CPU other than the snapshots' `recorded` level: the report must say
 /// the same things (its text with the numbers taken out), and every figure
 /// must be an SVG the book has a snapshot of.
 fn assert_same_shape(chapter: &str, report: &str, figures: &[PathBuf], recorded: &str) {
     let dir = generated_dir(chapter);
-    let snapshot = std::fs::read_to_string(dir.join("report.snap")).expect("the report snapshot");
-    let body = snapshot_body(&snapshot).expect("report.snap has insta's `---` header");
-    assert_eq!(
-        without_numbers(report.trim_end()),
-        without_numbers(body.trim_end()),
-        "{chapter}: the report differs from the book's in more than its numbers"
-    );
+    assert_same_text(report, &dir.join("report.snap"));
     for figure in figures {
         let stem = figure
             .file_stem()
