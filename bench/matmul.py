@@ -33,6 +33,9 @@ def shape(args):
 
     torch.set_num_threads(args.threads)
     d, sid = args.check, args.shape
+    missing = [f"{sid}.{part}" for part in ("a.npy", "b.npy", "c.npy", "json") if not (d / f"{sid}.{part}").exists()]
+    if missing:
+        raise SystemExit(f"error: no {', '.join(missing)} in {d}: run the Rust bench with DRL_BENCH_DUMP={d} first, or pick a shape it dumps")
     stored, b, c_ours = (np.load(d / f"{sid}.{part}.npy") for part in "abc")
     transposed = json.loads((d / f"{sid}.json").read_text())["transpose_lhs"]
     # Views, not copies: BLAS is told the left factor is transposed.
