@@ -137,9 +137,16 @@ def main():
     torch.set_num_threads(args.threads)
     meta = json.loads((args.check / "crate.json").read_text())
     cfg, opt = meta["model"], meta["adamw"]
-    if cfg.get("pre_logits") or opt.get("grad_clipping") is not None or opt.get("amsgrad") \
-            or opt.get("cautious_weight_decay"):
-        raise SystemExit("crate.py mirrors a classifier trained by plain AdamW (no clipping, AMSGrad or cautious decay)")
+    clip = opt.get("grad_clipping")
+    if cfg.get("pre_logits") or opt.get("amsgrad") or opt.get("cautious_weight_decay") \
+            or (clip is not None and set(clip) != {"Norm"}):
+        raise SystemExit("crate.py mirrors a classifier trained by AdamW with per-parameter norm clipping at most (no AMSGrad, cautious decay or value clipping)")
+    clip_norm = None if clip is None else float(clip["Norm"])
+    smoothing = float(meta.get("label_smoothing", 0.0))
+    # Burn's GradientClipping::Norm scales each parameter's gradient by
+    # min(1, c / (|g| + tiny)) on its own (PyTorch's clip_grad_norm_ would
+    # use the norm of all of them together).
+    tiny = float(np.finfo(np.float32).tiny)
     batch = load_file(str(args.check / "crate_batch.safetensors"))
     x, y = batch["x"], batch["labels"]
     weights = load_file(str(args.check / "crate.safetensors"))
@@ -157,9 +164,15 @@ def main():
         return model, optim
 
     def step(model, optim):
-        loss = F.cross_entropy(model(x), y)
+        loss = F.cross_entropy(model(x), y, label_smoothing=smoothing)
         optim.zero_grad(set_to_none=True)
         loss.backward()
+        if clip_norm is not None:
+            with torch.no_grad():
+                for p in model.parameters():
+                    if p.grad is not None:
+                        coef = (clip_norm / (p.grad.norm() + tiny)).clamp(max=1.0)
+                        p.grad.mul_(coef)
         optim.step()
         return loss.item()
 

@@ -97,6 +97,25 @@ pub struct Digits {
     pub test: Split,
 }
 
+/// Training and test digits of a `--quick` run of the Burn chapters
+/// (balanced: a tenth of each per class).
+pub const QUICK_SIZES: (usize, usize) = (1000, 500);
+
+impl Digits {
+    /// The training and test splits a run uses: all of them, or with `quick`
+    /// the balanced [`QUICK_SIZES`] subsets.
+    pub fn splits(&self, quick: bool) -> (Split, Split) {
+        if quick {
+            (
+                self.train.balanced_subset(QUICK_SIZES.0 / 10),
+                self.test.balanced_subset(QUICK_SIZES.1 / 10),
+            )
+        } else {
+            (self.train.clone(), self.test.clone())
+        }
+    }
+}
+
 /// Where the shipped file lives: `shared/data/digits.bin.gz` in this workspace.
 pub fn default_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/digits.bin.gz")

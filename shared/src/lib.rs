@@ -9,6 +9,8 @@
 //! Conventions used across the workspace: data matrices are `D × N` with one
 //! sample per column, and `log` is the natural logarithm.
 
+#[cfg(feature = "burn")]
+pub mod burn;
 pub mod cli;
 pub mod data;
 #[cfg(feature = "digits")]

@@ -268,6 +268,83 @@ fn assert_same_shape(chapter: &str, report: &str, figures: &[PathBuf], recorded:
     );
 }
 
+/// What the binary `exe` prints (stdout) and writes into its `--out-dir`
+/// (file name and bytes, sorted) when run with `args` on a rayon pool of
+/// `threads` threads (`RAYON_NUM_THREADS`, which Burn's CPU backend and
+/// ndarray's products use).
+///
+/// # Panics
+/// If the binary cannot be run or fails.
+pub fn run_on_threads(
+    exe: &str,
+    args: &[&str],
+    threads: usize,
+) -> (String, Vec<(String, Vec<u8>)>) {
+    let dir = std::env::temp_dir().join(format!(
+        "drl-threads-{}-{threads}-{}",
+        std::process::id(),
+        std::path::Path::new(exe)
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .arg("--out-dir")
+        .arg(&dir)
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {exe}: {e}"));
+    assert!(
+        out.status.success(),
+        "{exe} {args:?} on {threads} threads failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    (name, std::fs::read(e.path()).unwrap_or_default())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let _ = std::fs::remove_dir_all(&dir);
+    (String::from_utf8_lossy(&out.stdout).into_owned(), files)
+}
+
+/// Asserts that the binary `exe` run with `args` prints the same report
+/// and writes the same files, byte for byte, on 1, 2 and 3 threads.
+///
+/// # Panics
+/// Naming the thread count and the first line or file that differs.
+pub fn assert_same_on_1_2_3_threads(exe: &str, args: &[&str]) {
+    let (report, files) = run_on_threads(exe, args, 1);
+    for threads in [2, 3] {
+        let (r, f) = run_on_threads(exe, args, threads);
+        if let Some((a, b)) = report.lines().zip(r.lines()).find(|(a, b)| a != b) {
+            panic!(
+                "the report on {threads} threads differs from 1 thread's:\n  1: {a}\n  {threads}: {b}"
+            );
+        }
+        assert_eq!(
+            report, r,
+            "the report on {threads} threads differs from 1 thread's"
+        );
+        let names: Vec<&String> = files.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, f.iter().map(|(n, _)| n).collect::<Vec<_>>());
+        for ((name, a), (_, b)) in files.iter().zip(&f) {
+            assert!(
+                a == b,
+                "{name} on {threads} threads differs from 1 thread's"
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::without_numbers;

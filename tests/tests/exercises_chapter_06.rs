@@ -13,11 +13,11 @@ use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use ndarray::{Array2, Axis};
 
-use chapter_05::device::Cpu;
 use chapter_06::game::{Gammas, terms};
 use chapter_06::nets::{Head, Mlp};
 use chapter_06::rate::coding_rates;
 use chapter_06::train::{Moves, Players, round};
+use shared::burn::Cpu;
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
 

@@ -19,9 +19,9 @@
 use std::hint::black_box;
 
 use burn::tensor::{Tensor, TensorData};
-use chapter_05::device::in_pool;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::Array2;
+use shared::burn::in_pool;
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
 

@@ -1,8 +1,11 @@
 //! CRATE training step and inference on the digits preset: batch 128 of
 //! 1 × 28 × 28 images, patch 7, dim 128, depth 4, 4 heads of 32, 10 classes,
-//! f32 on Burn's Flex CPU backend. A step is forward, mean cross-entropy,
-//! backward and one AdamW step (lr 1e-3, weight decay 0.05); inference is
-//! the forward pass of the `valid()` copy.
+//! f32 on Burn's Flex CPU backend. A step is the library's own training step
+//! ([`chapter_05::train::train_step`]) with the chapter's recipe
+//! ([`chapter_05::Config::training`]): forward, cross-entropy with label
+//! smoothing 0.1, backward, AdamW (weight decay 0.05, each parameter's
+//! gradient clipped at norm 1), at lr 1e-3; inference is the forward pass of
+//! the `valid()` copy.
 //! Run with `cargo bench -p chapter-05 --bench step`; `cargo xtask
 //! bench-compare` runs it with `RAYON_NUM_THREADS=2` next to the PyTorch
 //! mirror `bench/crate.py` on the same thread count. With
@@ -15,14 +18,14 @@
 use std::hint::black_box;
 
 use burn::module::AutodiffModule;
-use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
-use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
+use burn::nn::loss::CrossEntropyLoss;
+use burn::optim::Optimizer;
 use burn::tensor::{Int, Tensor, TensorData};
-use chapter_05::config::Preset;
-use chapter_05::device::{Cpu, in_pool};
+use chapter_05::training::TrainingConfig;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::RngExt;
 use rand_distr::StandardNormal;
+use shared::burn::{Cpu, in_pool};
 use shared::seeded_rng;
 use std::path::Path;
 
@@ -45,16 +48,17 @@ fn bench(c: &mut Criterion) {
     let x =
         Tensor::<Cpu, 4>::from_data(TensorData::new(pixels.clone(), [BATCH, 1, 28, 28]), &device);
     let y = Tensor::<Cpu, 1, Int>::from_data(TensorData::new(labels.clone(), [BATCH]), &device);
-    let start = Preset::Digits
-        .config()
+    let recipe = recipe();
+    let start = recipe
+        .model
         .init::<Cpu>(&device, &mut seeded_rng(0))
         .unwrap();
     if let Some(dir) = std::env::var_os("DRL_BENCH_DUMP") {
-        dump(Path::new(&dir), &start, &x, &y, &pixels, &labels);
+        dump(Path::new(&dir), &recipe, &start, &x, &y, &pixels, &labels);
     }
     let mut model = Some(start);
-    let mut optim = adamw().init();
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let mut optim = recipe.optimizer.init();
+    let loss_fn = chapter_05::train::loss(recipe.label_smoothing, &device);
 
     let mut group = c.benchmark_group("crate digits, batch 128");
     group.throughput(Throughput::Elements(BATCH as u64));
@@ -75,26 +79,31 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// The optimizer of the timed step.
-fn adamw() -> AdamWConfig {
-    AdamWConfig::new().with_weight_decay(0.05)
+/// The chapter's training configuration at its default flags, batch 128.
+fn recipe() -> TrainingConfig {
+    let config = chapter_05::Config {
+        batch: BATCH,
+        ..chapter_05::Config::default()
+    };
+    config.training(shared::digits::TRAIN_COUNT)
 }
 
 /// Its learning rate.
 const LR: f64 = 1e-3;
 
-/// One timed step: forward, mean cross-entropy, backward, one AdamW step.
-/// Returns the moved model and the loss before the step.
+/// One timed step, the library's own. Returns the moved model and the loss
+/// before the step.
 fn train_step<O: Optimizer<Crate<Cpu>, Cpu>>(
     model: Crate<Cpu>,
     optim: &mut O,
     loss_fn: &CrossEntropyLoss<Cpu>,
     x: &Tensor<Cpu, 4>,
     y: &Tensor<Cpu, 1, Int>,
-) -> (Crate<Cpu>, Tensor<Cpu, 1>) {
-    let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
-    let grads = GradientsParams::from_grads(loss.backward(), &model);
-    (optim.step(LR, model, grads), loss)
+) -> (Crate<Cpu>, f64) {
+    let (model, loss, _) =
+        chapter_05::train::train_step(model, optim, loss_fn, x.clone(), y.clone(), LR)
+            .expect("a finite loss");
+    (model, loss)
 }
 
 /// Steps whose losses the dump records.
@@ -107,6 +116,7 @@ const CHECKED_STEPS: usize = 3;
 /// batch and the losses of those steps).
 fn dump(
     dir: &Path,
+    recipe: &TrainingConfig,
     start: &Crate<Cpu>,
     x: &Tensor<Cpu, 4>,
     y: &Tensor<Cpu, 1, Int>,
@@ -137,20 +147,21 @@ fn dump(
 
     let logits = start.valid().forward(x.clone().inner());
     let logits = logits.into_data().to_vec::<f32>().unwrap();
-    let loss_fn = CrossEntropyLossConfig::new().init(&Default::default());
-    let mut optim = adamw().init();
+    let loss_fn = chapter_05::train::loss(recipe.label_smoothing, &Default::default());
+    let mut optim = recipe.optimizer.init();
     let mut model = start.clone();
     let mut losses = Vec::new();
     for _ in 0..CHECKED_STEPS {
         let (next, loss) = train_step(model, &mut optim, &loss_fn, x, y);
-        losses.push(loss.into_scalar());
+        losses.push(loss);
         model = next;
     }
     save_weights(&model, &dir.join("crate_after.safetensors")).unwrap();
     let settings = serde_json::json!({
-        "model": Preset::Digits.config(),
+        "model": recipe.model,
         "lr": LR,
-        "adamw": adamw(),
+        "adamw": recipe.optimizer,
+        "label_smoothing": recipe.label_smoothing,
         "logits": logits,
         "losses": losses,
     });

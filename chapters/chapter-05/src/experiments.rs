@@ -1,19 +1,19 @@
 //! The chapter's experiments: they compute and return plain data; `report` renders it.
 
-use burn::grad_clipping::GradientClippingConfig;
 use burn::module::AutodiffModule;
-use burn::optim::AdamWConfig;
 use burn::tensor::backend::AutodiffBackend;
 
+use crate::Stream;
 use crate::attention::{
     ClassAttention, MassByHead, STROKE_THRESHOLD, class_attention, mean_stroke_mass,
 };
-use crate::checkpoint::{self, State};
 use crate::config::{CrateConfig, Preset};
 use crate::data::{Images, PIXEL_MEAN, PIXEL_STD, SIDE};
-use crate::device::{Device, Job, on_device};
 use crate::probe::{LayerProbe, probe};
-use crate::train::{EpochStats, Schedule, test_accuracy, train_epoch};
+use crate::train::{EpochStats, Schedule};
+use crate::training::{TrainingConfig, adamw, train};
+use shared::burn::flags::Checkpoints;
+use shared::burn::{Device, Job, on_device};
 use shared::digits::Digits;
 use shared::{Error, Result};
 
@@ -41,42 +41,12 @@ shared::parameters! {
     }
 }
 
-shared::streams! {
-    /// The chapter's random streams.
-    pub enum Stream {
-        /// The model's initial parameters.
-        Init = 1,
-        /// Training order and shifts.
-        Train = 2,
-        /// The untrained demo's subspaces and tokens.
-        Theory = 3,
-    }
-}
-
-/// Where a run saves its checkpoints and which one it resumes from.
-#[derive(Debug, Clone, Default, PartialEq, clap::Args)]
-pub struct Checkpoints {
-    /// Save a checkpoint after every epoch, into DIR/epoch-N.
-    #[arg(long, value_name = "DIR")]
-    pub save: Option<std::path::PathBuf>,
-    /// Resume training from a checkpoint written by --save (a DIR/epoch-N directory);
-    /// the other flags must match the run that wrote it.
-    #[arg(long, value_name = "DIR")]
-    pub resume: Option<std::path::PathBuf>,
-}
-
-/// AdamW's weight decay.
-pub const WEIGHT_DECAY: f64 = 0.05;
-/// Gradient clipping: the global norm of the gradient is capped at this.
-pub const CLIP_NORM: f32 = 1.0;
 /// Largest random shift of a training digit, pixels.
 pub const MAX_SHIFT: usize = 2;
 /// Test images the white-box probes look at.
 pub const PROBE_IMAGES: usize = 256;
 /// Test digits whose attention maps the report draws (the first of distinct classes).
 pub const ATTENTION_EXAMPLES: usize = 4;
-/// Images per inference batch.
-pub const EVAL_BATCH: usize = 500;
 /// Most multiply-adds a CPU run may take for training (forward and backward
 /// of every image of every epoch): about ten times the default run, so ten
 /// minutes or so on two cores. Larger runs belong on `--device cuda`.
@@ -91,9 +61,6 @@ pub const ACTIVATIONS_PER_TOKEN: f64 = 16.0;
 /// A training step costs about three forward passes (forward, and the two
 /// products of the backward pass).
 pub const TRAIN_OVER_FORWARD: f64 = 3.0;
-
-/// Training and test images in `--quick` mode (per class: a tenth).
-pub const QUICK_SIZES: (usize, usize) = (1000, 500);
 
 impl Config {
     /// The model this run trains: the digits preset with `--dim`, `--depth`, `--heads`.
@@ -118,6 +85,12 @@ impl Config {
         let steps = s.steps_per_epoch(train_len);
         s.warmup = steps.min(steps * s.epochs / 10).max(1);
         s
+    }
+
+    /// Everything that decides the training: the model, the official
+    /// recipe's AdamW and label smoothing, the schedule, the seed.
+    pub fn training(&self, train_len: usize) -> TrainingConfig {
+        TrainingConfig::new(self.model(), adamw(), self.schedule(train_len), self.seed)
     }
 
     /// Epochs actually run (`--quick` caps them at 2).
@@ -205,6 +178,8 @@ pub struct Results {
     pub sizes: (usize, usize),
     /// The schedule followed.
     pub schedule: Schedule,
+    /// Everything that decided the training (as saved in `config.json`).
+    pub training: TrainingConfig,
     /// Loss and accuracies after each epoch.
     pub history: Vec<EpochStats>,
     /// Compression and sparsity per layer at initialization.
@@ -230,18 +205,8 @@ pub struct AttentionProbe {
 
 /// The training split and test split the run uses (`--quick`: balanced subsets).
 pub fn splits(config: &Config, digits: &Digits) -> Result<(Images, Images)> {
-    if config.quick {
-        let (tr, te) = QUICK_SIZES;
-        Ok((
-            Images::from_split(&digits.train.balanced_subset(tr / 10))?,
-            Images::from_split(&digits.test.balanced_subset(te / 10))?,
-        ))
-    } else {
-        Ok((
-            Images::from_split(&digits.train)?,
-            Images::from_split(&digits.test)?,
-        ))
-    }
+    let (train, test) = digits.splits(config.quick);
+    Ok((Images::from_split(&train)?, Images::from_split(&test)?))
 }
 
 /// The supervised run: train, probe before and after.
@@ -254,7 +219,7 @@ struct Supervised<'a> {
 
 /// What [`Supervised`] returns.
 struct Trained {
-    schedule: Schedule,
+    training: TrainingConfig,
     parameters: usize,
     history: Vec<EpochStats>,
     before: Vec<LayerProbe>,
@@ -315,94 +280,48 @@ impl Job for Supervised<'_> {
 
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Result<Trained> {
         let c = self.config;
-        let mut model = c
+        let training = c.training(self.train.len());
+        let model = c
             .model()
             .init::<B>(&device, &mut Stream::Init.rng(c.seed))?;
         let parameters = burn::module::Module::num_params(&model);
-        // At initialization (also when resuming: the seed gives the same model).
-        let attention_before =
-            attention_probe(&model.valid(), self.test, &probe_idx_of(self.test), &device)?;
         let probe_idx = probe_idx_of(self.test);
         let probe_on = |model: &crate::Crate<B>| {
-            let valid = model.valid();
             let (x, _) = self.test.batch(&probe_idx, None, &device);
-            probe(&valid, x)
+            probe(&model.valid(), x)
         };
-        let schedule = c.schedule(self.train.len());
-        let mut optim = AdamWConfig::new()
-            .with_weight_decay(WEIGHT_DECAY as f32)
-            .with_grad_clipping(Some(GradientClippingConfig::Norm(CLIP_NORM)))
-            .init::<B, crate::Crate<B>>();
-        let mut rng = Stream::Train.rng(c.seed);
-        let mut state = State {
-            model: c.model(),
-            schedule,
-            seed: c.seed,
-            train_len: self.train.len(),
-            epochs_done: 0,
-            history: Vec::with_capacity(schedule.epochs),
-            before: Vec::new(),
-            rng_word_pos: String::new(),
-            device: c.device.to_string(),
-        };
-        match &self.checkpoints.resume {
-            Some(dir) => {
-                let saved = checkpoint::read_state(dir)?;
-                ensure_same_run(dir, &saved, &state)?;
-                (model, optim) = checkpoint::load(dir, model, optim, &device)?;
-                rng = checkpoint::restore_rng(dir, &saved, rng)?;
-                state = saved;
-            }
-            None => state.before = probe_on(&model)?,
-        }
-        let steps = schedule.steps_per_epoch(self.train.len());
-        let bar = shared::cli::progress_bar((steps * schedule.epochs) as u64, "training CRATE");
-        bar.inc((steps * state.epochs_done) as u64);
-        for epoch in state.epochs_done..schedule.epochs {
-            let (next, loss, train_accuracy) = train_epoch(
-                model,
-                &mut optim,
-                self.train,
-                &schedule,
-                epoch,
-                &mut rng,
-                &device,
-                |loss, acc| {
-                    bar.set_message(format!(
-                        "epoch {}/{} loss {loss:.3} acc {:.1}%",
-                        epoch + 1,
-                        schedule.epochs,
-                        100.0 * acc
-                    ));
-                    bar.inc(1);
-                },
-            )?;
-            model = next;
-            let test_accuracy = test_accuracy(&model, self.test, EVAL_BATCH, &device)?;
-            state.history.push(EpochStats {
-                loss,
-                train_accuracy,
-                test_accuracy,
-            });
-            state.epochs_done = epoch + 1;
-            if let Some(dir) = &self.checkpoints.save {
-                state.rng_word_pos = rng.get_word_pos().to_string();
-                checkpoint::save(
-                    &checkpoint::epoch_dir(dir, epoch + 1),
-                    &model,
-                    &optim,
-                    &state,
-                )?;
-            }
-        }
+        // At initialization (also when resuming: the seed gives the same model).
+        let before = probe_on(&model)?;
+        let attention_before = attention_probe(&model.valid(), self.test, &probe_idx, &device)?;
+        let epochs = training.schedule.epochs;
+        let steps = training.schedule.steps_per_epoch(self.train.len());
+        let bar = shared::cli::progress_bar((steps * epochs) as u64, "training CRATE");
+        let trained = train(
+            &training,
+            model,
+            self.train,
+            self.test,
+            self.checkpoints,
+            &c.device.to_string(),
+            &device,
+            |epoch, loss, acc| {
+                bar.set_message(format!(
+                    "epoch {}/{epochs} loss {loss:.3} acc {:.1}%",
+                    epoch + 1,
+                    100.0 * acc
+                ));
+                bar.inc(1);
+            },
+        )?;
         bar.finish_and_clear();
-        let after = probe_on(&model)?;
-        let attention_after = attention_probe(&model.valid(), self.test, &probe_idx, &device)?;
+        let after = probe_on(&trained.model)?;
+        let attention_after =
+            attention_probe(&trained.model.valid(), self.test, &probe_idx, &device)?;
         Ok(Trained {
-            schedule,
+            training,
             parameters,
-            history: state.history,
-            before: state.before,
+            history: trained.history,
+            before,
             after,
             attention_before,
             attention_after,
@@ -413,43 +332,6 @@ impl Job for Supervised<'_> {
 /// The test digits the probes look at.
 fn probe_idx_of(test: &Images) -> Vec<usize> {
     (0..PROBE_IMAGES.min(test.len())).collect()
-}
-
-/// A checkpoint must come from a run with the same model, schedule, seed and data.
-fn ensure_same_run(dir: &std::path::Path, saved: &State, now: &State) -> Result<()> {
-    let mismatch = if saved.model != now.model {
-        Some("the model shape (--dim, --depth, --heads)")
-    } else if saved.schedule != now.schedule {
-        Some("the schedule (--epochs, --batch, --lr, --quick)")
-    } else if saved.seed != now.seed {
-        Some("--seed")
-    } else if saved.train_len != now.train_len {
-        Some("the training set (--quick)")
-    } else if saved.device != now.device {
-        Some("--device (a run resumes bit for bit only on the backend that saved it)")
-    } else {
-        None
-    };
-    let consistent = saved.epochs_done <= saved.schedule.epochs
-        && saved.history.len() == saved.epochs_done
-        && saved.before.len() == saved.model.depth;
-    if mismatch.is_none() && !consistent {
-        return Err(Error::Data {
-            path: dir.join("state.json"),
-            problem:
-                "the checkpoint state is inconsistent (epochs done, history and probes disagree)"
-                    .into(),
-            fix: "resume from a checkpoint written by --save, unedited",
-        });
-    }
-    match mismatch {
-        Some(what) => Err(Error::Data {
-            path: dir.join("state.json"),
-            problem: format!("the checkpoint was written by a run with a different {what}"),
-            fix: "resume with the flags of the run that saved it",
-        }),
-        None => Ok(()),
-    }
 }
 
 /// Runs the chapter on `digits` (no checkpoints).
@@ -509,7 +391,8 @@ pub fn run_all_with(
         parameters: trained.parameters,
         presets,
         sizes: (train.len(), test.len()),
-        schedule: trained.schedule,
+        schedule: trained.training.schedule,
+        training: trained.training,
         history: trained.history,
         before: trained.before,
         after: trained.after,

@@ -278,31 +278,7 @@ impl<B: Backend> Crate<B> {
     }
 }
 
-/// A `shape` parameter of values drawn by `draw` (row-major); chapter 6's
-/// networks are initialized with it too.
-pub fn drawn<B: Backend, const D: usize>(
-    shape: [usize; D],
-    device: &B::Device,
-    mut draw: impl FnMut() -> f32,
-) -> Param<Tensor<B, D>> {
-    let values: Vec<f32> = (0..shape.iter().product()).map(|_| draw()).collect();
-    Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device))
-}
-
-/// PyTorch's `nn.Linear` initialization: weight and bias uniform in
-/// $\pm 1/\sqrt{\text{fan-in}}$ (Kaiming uniform with $a = \sqrt5$); weight stored `[in, out]`.
-pub fn linear<B: Backend>(
-    d_in: usize,
-    d_out: usize,
-    bias: bool,
-    device: &B::Device,
-    rng: &mut Rng,
-) -> Linear<B> {
-    let bound = 1.0 / (d_in as f32).sqrt();
-    let weight = drawn([d_in, d_out], device, || rng.random_range(-bound..bound));
-    let bias = bias.then(|| drawn([d_out], device, || rng.random_range(-bound..bound)));
-    Linear { weight, bias }
-}
+pub use shared::burn::init::{drawn, linear};
 
 impl CrateConfig {
     /// A freshly initialized model, drawn from `rng` as the official code

@@ -3,10 +3,9 @@
 use std::fmt::Write;
 
 use crate::attention::{STROKE_THRESHOLD, overlay_row};
-use crate::experiments::{CLIP_NORM, MAX_SHIFT, PROBE_IMAGES, Results, WEIGHT_DECAY};
+use crate::experiments::{PROBE_IMAGES, Results};
 use crate::probe::{LayerProbe, PROBE_EPS_SQ};
 use crate::theory::SETUP;
-use crate::train::LABEL_SMOOTHING;
 use shared::plot::{Figure, Style};
 use shared::report::{Table, fixed, heading};
 use shared::{Output, Result};
@@ -112,11 +111,13 @@ fn write_theory(out: &mut String, r: &Results) {
 fn write_training(out: &mut String, r: &Results) {
     out.push_str(&heading("3. Training on the digits"));
     let (m, s) = (&r.model, &r.schedule);
+    let (decay, clip) = r.training.adamw_settings();
+    let clip = clip.map_or_else(|| "not clipped".to_string(), |c| format!("clipped at {c}"));
     let _ = writeln!(
         out,
         "{} training / {} test digits; model: dim {}, depth {}, {} heads of {}, patch {} ({} tokens + class token), {} parameters.\n\
-         AdamW (weight decay {WEIGHT_DECAY}, gradient norm clipped at {CLIP_NORM}), peak lr {}, {} warmup steps then cosine to 0,\n\
-         batch {}, {} epochs, label smoothing {LABEL_SMOOTHING}, random shifts up to {MAX_SHIFT} pixels.\n",
+         AdamW (weight decay {decay}, gradient norm {clip}), peak lr {}, {} warmup steps then cosine to 0,\n\
+         batch {}, {} epochs, label smoothing {}, random shifts up to {} pixels.\n",
         r.sizes.0,
         r.sizes.1,
         m.dim,
@@ -130,6 +131,8 @@ fn write_training(out: &mut String, r: &Results) {
         s.warmup,
         s.batch,
         s.epochs,
+        r.training.label_smoothing,
+        s.max_shift,
     );
     let mut t = Table::new(["epoch", "train loss", "train accuracy", "test accuracy"]);
     for (e, h) in r.history.iter().enumerate() {

@@ -2,7 +2,7 @@
 //! label smoothing, random shifts; one generic loop for every backend.
 
 use burn::module::AutodiffModule;
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{GradientsParams, Optimizer};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
@@ -48,9 +48,6 @@ impl Schedule {
     // ANCHOR_END: learning_rate
 }
 
-/// Label smoothing of the cross-entropy (the official recipe's 0.1).
-pub const LABEL_SMOOTHING: f32 = 0.1;
-
 /// Mean training loss and accuracy over one epoch.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochStats {
@@ -64,9 +61,9 @@ pub struct EpochStats {
 
 // ANCHOR: train_epoch
 /// One pass over `train` in an order shuffled by `rng`, each batch shifted at
-/// random, one AdamW step per batch; `epoch` places the steps on the
-/// schedule. Calls `progress(loss, accuracy)` after each step. Returns the
-/// model, the mean loss and the training accuracy.
+/// random, one AdamW step per batch ([`train_step`]); `epoch` places the
+/// steps on the schedule. Calls `progress(loss, accuracy)` after each step.
+/// Returns the model, the mean loss and the training accuracy.
 ///
 /// # Errors
 /// [`Error::NumericalFailure`] if the loss becomes non-finite (lower `--lr`).
@@ -76,14 +73,13 @@ pub fn train_epoch<B: AutodiffBackend, O: Optimizer<Crate<B>, B>>(
     optim: &mut O,
     train: &Images,
     schedule: &Schedule,
+    label_smoothing: f32,
     epoch: usize,
     rng: &mut Rng,
     device: &B::Device,
     mut progress: impl FnMut(f64, f64),
 ) -> Result<(Crate<B>, f64, f64)> {
-    let loss_fn = CrossEntropyLossConfig::new()
-        .with_smoothing(Some(LABEL_SMOOTHING))
-        .init(device);
+    let loss_fn = loss(label_smoothing, device);
     let mut order: Vec<usize> = (0..train.len()).collect();
     order.shuffle(rng);
     let steps = schedule.steps_per_epoch(train.len());
@@ -91,23 +87,17 @@ pub fn train_epoch<B: AutodiffBackend, O: Optimizer<Crate<B>, B>>(
     let (mut loss_sum, mut correct) = (0.0, 0usize);
     for (i, chunk) in order.chunks(schedule.batch).enumerate() {
         let (images, labels) = train.batch::<B>(chunk, Some((rng, schedule.max_shift)), device);
-        let logits = model.forward(images);
-        let hits = count_correct(logits.clone().inner(), labels.clone().inner());
-        let loss = loss_fn.forward(logits, labels);
-        let value = loss.clone().into_scalar().elem::<f64>();
-        if !value.is_finite() {
-            return Err(Error::NumericalFailure {
-                algorithm: "CRATE training",
-                detail: format!(
-                    "the loss became {value} at step {} of epoch {} (lower --lr)",
-                    i + 1,
-                    epoch + 1
-                ),
-            });
-        }
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
         let lr = schedule.learning_rate(epoch * steps + i, total);
-        model = optim.step(lr, model, grads);
+        let step = train_step(model, optim, &loss_fn, images, labels, lr);
+        let (next, value, hits) = step.map_err(|detail| Error::NumericalFailure {
+            algorithm: "CRATE training",
+            detail: format!(
+                "{detail} at step {} of epoch {} (lower --lr)",
+                i + 1,
+                epoch + 1
+            ),
+        })?;
+        model = next;
         loss_sum += value;
         correct += hits;
         progress(value, hits as f64 / chunk.len() as f64);
@@ -117,6 +107,38 @@ pub fn train_epoch<B: AutodiffBackend, O: Optimizer<Crate<B>, B>>(
         loss_sum / steps as f64,
         correct as f64 / train.len() as f64,
     ))
+}
+
+/// The training loss: cross-entropy with `label_smoothing`.
+pub fn loss<B: Backend>(label_smoothing: f32, device: &B::Device) -> CrossEntropyLoss<B> {
+    CrossEntropyLossConfig::new()
+        .with_smoothing(Some(label_smoothing))
+        .init(device)
+}
+
+/// One optimizer step on a batch at learning rate `lr`: forward, loss,
+/// backward, AdamW. Returns the model, the loss and the images classified
+/// right, or what went wrong if the loss is not finite (no step is taken).
+///
+/// # Errors
+/// A description of the non-finite loss.
+pub fn train_step<B: AutodiffBackend, O: Optimizer<Crate<B>, B>>(
+    model: Crate<B>,
+    optim: &mut O,
+    loss_fn: &CrossEntropyLoss<B>,
+    images: Tensor<B, 4>,
+    labels: Tensor<B, 1, Int>,
+    lr: f64,
+) -> std::result::Result<(Crate<B>, f64, usize), String> {
+    let logits = model.forward(images);
+    let hits = count_correct(logits.clone().inner(), labels.clone().inner());
+    let loss = loss_fn.forward(logits, labels);
+    let value = loss.clone().into_scalar().elem::<f64>();
+    if !value.is_finite() {
+        return Err(format!("the loss became {value}"));
+    }
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    Ok((optim.step(lr, model, grads), value, hits))
 }
 // ANCHOR_END: train_epoch
 

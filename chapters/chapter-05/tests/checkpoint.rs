@@ -4,12 +4,14 @@
 //! probes shows up as a diff. A run resumed from its epoch-1 checkpoint ends
 //! exactly where the uninterrupted run ends (same losses, accuracies and
 //! probes, bit for bit); a checkpoint from another run, or a damaged one, is
-//! refused.
+//! refused; a file of another checkpoint is caught by its SHA-256; --keep
+//! prunes; a bad --save fails before training.
 
 use std::path::PathBuf;
 
 use chapter_05::Config;
-use chapter_05::experiments::{Checkpoints, run_all_with};
+use chapter_05::experiments::run_all_with;
+use shared::burn::flags::Checkpoints;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("chapter-05-ckpt-{}-{name}", std::process::id()));
@@ -27,7 +29,7 @@ fn quick_run_is_pinned_and_resuming_reproduces_it() {
     let dir = scratch("resume");
     let save = Checkpoints {
         save: Some(dir.clone()),
-        resume: None,
+        ..Checkpoints::default()
     };
     let full = run_all_with(&config, &save, &digits).unwrap();
     assert_eq!(full.history.len(), 2);
@@ -39,9 +41,10 @@ fn quick_run_is_pinned_and_resuming_reproduces_it() {
     let report = chapter_05::report::render(&full).unwrap().report;
     insta::assert_snapshot!("quick_report", report);
     assert!(dir.join("epoch-1/model.mpk").is_file() && dir.join("epoch-2/state.json").is_file());
+    assert!(dir.join("epoch-1/config.json").is_file());
     let resume = Checkpoints {
-        save: None,
         resume: Some(dir.join("epoch-1")),
+        ..Checkpoints::default()
     };
     let resumed = run_all_with(&config, &resume, &digits).unwrap();
     assert_eq!(resumed.history, full.history);
@@ -59,19 +62,43 @@ fn quick_run_is_pinned_and_resuming_reproduces_it() {
     let e = run_all_with(&other, &resume, &digits)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("state.json") && e.contains("--seed"), "{e}");
+    assert!(e.contains("state.json") && e.contains("seed"), "{e}");
+
+    // A model file from the other seed's checkpoint, dropped into this one:
+    // its SHA-256 differs from the one recorded.
+    let other_dir = scratch("other-seed");
+    let other_save = Checkpoints {
+        save: Some(other_dir.clone()),
+        ..Checkpoints::default()
+    };
+    run_all_with(&other, &other_save, &digits).unwrap();
+    let swapped = scratch("swapped");
+    copy_dir(&dir.join("epoch-1"), &swapped);
+    std::fs::copy(
+        other_dir.join("epoch-1/model.mpk"),
+        swapped.join("model.mpk"),
+    )
+    .unwrap();
+    let e = run_all_with(
+        &config,
+        &Checkpoints {
+            resume: Some(swapped.clone()),
+            ..Checkpoints::default()
+        },
+        &digits,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("model.mpk") && e.contains("SHA-256"), "{e}");
 
     // Damaged files: one-line errors naming the file.
     let broken = scratch("broken");
-    std::fs::create_dir_all(&broken).unwrap();
-    for f in ["model.mpk", "optimizer.mpk", "state.json"] {
-        std::fs::copy(dir.join("epoch-1").join(f), broken.join(f)).unwrap();
-    }
+    copy_dir(&dir.join("epoch-1"), &broken);
     let model = std::fs::read(broken.join("model.mpk")).unwrap();
     std::fs::write(broken.join("model.mpk"), &model[..model.len() / 3]).unwrap();
     let damaged = Checkpoints {
-        save: None,
         resume: Some(broken.clone()),
+        ..Checkpoints::default()
     };
     let e = run_all_with(&config, &damaged, &digits)
         .unwrap_err()
@@ -83,13 +110,65 @@ fn quick_run_is_pinned_and_resuming_reproduces_it() {
         .to_string();
     assert!(e.contains("state.json"), "{e}");
     let missing = Checkpoints {
-        save: None,
         resume: Some(scratch("nothing-here")),
+        ..Checkpoints::default()
     };
     let e = run_all_with(&config, &missing, &digits)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("state.json") && !e.contains('\n'), "{e}");
+    assert!(e.contains("nothing-here") && !e.contains('\n'), "{e}");
+    for d in [&dir, &broken, &other_dir, &swapped] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn keep_prunes_to_the_latest_and_the_best_and_a_bad_save_fails_first() {
+    let digits = shared::digits::load_default().unwrap();
+    let config = Config {
+        quick: true,
+        epochs: 2,
+        ..Config::default()
+    };
+    // A --save path under a file: refused before any training.
+    let file = scratch("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let started = std::time::Instant::now();
+    let bad = Checkpoints {
+        save: Some(file.join("sub")),
+        ..Checkpoints::default()
+    };
+    let e = run_all_with(&config, &bad, &digits).unwrap_err();
+    assert!(matches!(e, shared::Error::Io { .. }), "{e}");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the error came after training"
+    );
+    let _ = std::fs::remove_file(&file);
+    // --keep 1: the last and the best epoch stay, nothing else.
+    let dir = scratch("keep");
+    let keep = Checkpoints {
+        save: Some(dir.clone()),
+        keep: 1,
+        ..Checkpoints::default()
+    };
+    let r = run_all_with(&config, &keep, &digits).unwrap();
+    let best = chapter_05::training::best_epoch(&r.history).unwrap();
+    let mut kept: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    let mut want = vec![format!("epoch-{best}"), "epoch-2".to_string()];
+    want.dedup();
+    assert_eq!(kept, want);
     let _ = std::fs::remove_dir_all(&dir);
-    let _ = std::fs::remove_dir_all(&broken);
 }

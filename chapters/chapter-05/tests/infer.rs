@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chapter_05::Preset;
-use chapter_05::device::Device;
 use chapter_05::infer::{InferArgs, infer, infer_all};
 use ndarray::{Array2, Array4, Axis};
 use safetensors::SafeTensors;
+use shared::burn::Device;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -473,8 +473,8 @@ fn attention_maps_match_pytorch_and_are_written() {
 /// models), and `load_weights` reads the saved file back.
 #[test]
 fn saved_weights_are_the_pytorch_state_dict() {
-    use chapter_05::device::Cpu;
     use chapter_05::infer::{load_weights, save_weights};
+    use shared::burn::Cpu;
 
     let config = tiny_args(fixture("tiny.safetensors"), scratch("unused.npy"))
         .model()
@@ -539,4 +539,187 @@ fn saved_weights_are_the_pytorch_state_dict() {
     let got = infer(&args).unwrap();
     let want: Array2<f32> = ndarray_npy::read_npy(fixture("tiny_demo_output.npy")).unwrap();
     assert!(max_diff(&got, &want) <= 1e-4, "{}", max_diff(&got, &want));
+}
+
+/// The zip entries of `path`: (name, stored bytes), in order.
+fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut e = archive.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            e.read_to_end(&mut bytes).unwrap();
+            (e.name().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// A stored (uncompressed) zip of `entries`, as `torch.save` writes one.
+fn write_zip(path: &Path, entries: &[(String, Vec<u8>)]) {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in entries {
+        w.start_file(name.as_str(), options).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// Measured on main before the fix: both damaged files ran through `infer`
+/// with exit 0 and wrong logits (burn-store zero-fills what it cannot read).
+#[test]
+fn a_pth_with_an_entry_left_out_or_a_flipped_byte_is_refused() {
+    let entries = zip_entries(&fixture("tiny.pth"));
+    let storages: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].0.contains("/data/"))
+        .collect();
+    assert!(
+        storages.len() > 3,
+        "{:?}",
+        entries.iter().map(|e| &e.0).collect::<Vec<_>>()
+    );
+    // The rewritten archive is read as the original is.
+    let same = scratch("rewritten.pth");
+    write_zip(&same, &entries);
+    let a = infer(&tiny_args(same, scratch("same.npy"))).unwrap();
+    let b = infer(&tiny_args(fixture("tiny.pth"), scratch("orig.npy"))).unwrap();
+    assert_eq!(a, b);
+    // Each storage left out in turn (the first, a middle one, the last).
+    for &drop in [
+        storages[0],
+        storages[storages.len() / 2],
+        *storages.last().unwrap(),
+    ]
+    .iter()
+    {
+        let mut less = entries.clone();
+        let (name, _) = less.remove(drop);
+        let path = scratch("left-out.pth");
+        write_zip(&path, &less);
+        let e = error_of(path);
+        assert!(
+            e.contains("left-out.pth") && e.contains("missing") && !e.contains('\n'),
+            "{name}: {e}"
+        );
+    }
+    // One byte flipped inside a stored tensor: its CRC no longer matches.
+    let bytes = std::fs::read(fixture("tiny.pth")).unwrap();
+    let (name, data) = &entries[storages[1]];
+    let at = bytes
+        .windows(data.len())
+        .position(|w| w == data.as_slice())
+        .unwrap_or_else(|| panic!("{name} stored uncompressed"));
+    let mut flipped = bytes.clone();
+    flipped[at + data.len() / 2] ^= 0x10;
+    let path = scratch("flipped.pth");
+    std::fs::write(&path, &flipped).unwrap();
+    let e = error_of(path);
+    assert!(
+        e.contains("flipped.pth") && e.contains("damaged") && !e.contains('\n'),
+        "{e}"
+    );
+    // A storage cut short (its entry rewritten with fewer bytes).
+    let mut short = entries.clone();
+    let cut = short[storages[0]].1.len() / 2;
+    short[storages[0]].1.truncate(cut);
+    let path = scratch("short.pth");
+    write_zip(&path, &short);
+    let e = error_of(path);
+    assert!(e.contains("short.pth") && e.contains("cut short"), "{e}");
+}
+
+/// Measured on main before the fix: a 128-byte .npy declaring a huge shape
+/// aborted the process (exit 134) allocating from the header.
+#[test]
+fn a_npy_whose_header_lies_about_its_size_is_refused_before_allocating() {
+    let exe = env!("CARGO_BIN_EXE_chapter-05");
+    let header = |shape: &str| {
+        let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
+        let mut h = b"\x93NUMPY\x01\x00".to_vec();
+        let pad = 64 - (10 + dict.len() + 1) % 64;
+        let len = (dict.len() + pad + 1) as u16;
+        h.extend(len.to_le_bytes());
+        h.extend(dict.as_bytes());
+        h.extend(std::iter::repeat_n(b' ', pad));
+        h.push(b'\n');
+        h
+    };
+    for (name, shape, extra) in [
+        ("huge.npy", "(100000000000, 3, 8, 8)", 0usize),
+        (
+            "overflow.npy",
+            "(18446744073709551615, 18446744073709551615, 8, 8)",
+            0,
+        ),
+        ("short.npy", "(3, 3, 8, 8)", 4 * 3 * 3 * 8 * 8 - 4),
+        ("long.npy", "(3, 3, 8, 8)", 4 * 3 * 3 * 8 * 8 + 4),
+    ] {
+        let mut bytes = header(shape);
+        bytes.extend(std::iter::repeat_n(0u8, extra));
+        let path = scratch(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let out = Command::new(exe)
+            .args(["infer", "--weights"])
+            .arg(fixture("tiny.safetensors"))
+            .arg("--input")
+            .arg(&path)
+            .args(["--output"])
+            .arg(scratch("never.npy"))
+            .args([
+                "--image-size",
+                "8",
+                "--patch-size",
+                "4",
+                "--channels",
+                "3",
+                "--num-classes",
+                "5",
+            ])
+            .args([
+                "--dim",
+                "16",
+                "--depth",
+                "2",
+                "--heads",
+                "2",
+                "--dim-head",
+                "8",
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains(name) && err.lines().count() == 1,
+            "{name}: {err}"
+        );
+    }
+}
+
+/// Measured on main before the fix: `--dim 30000 --dim-head 30000` with a
+/// missing weights file allocated for 20 s before its error; a model too
+/// large for its weights file is refused before it is built.
+#[test]
+fn missing_or_too_small_weights_are_refused_at_once() {
+    let started = std::time::Instant::now();
+    // 400 million parameters (1.6 GB), within the limits of the flags.
+    let mut args = tiny_args(scratch("no-such-weights.pth"), scratch("never.npy"));
+    args.dim = Some(8192);
+    args.dim_head = Some(8192);
+    args.heads = Some(1);
+    let e = infer(&args).unwrap_err().to_string();
+    assert!(
+        e.contains("no-such-weights.pth") && e.contains("no such file"),
+        "{e}"
+    );
+    let mut args = tiny_args(fixture("tiny.safetensors"), scratch("never.npy"));
+    args.dim = Some(4096);
+    args.dim_head = Some(4096);
+    args.heads = Some(1);
+    let e = infer(&args).unwrap_err().to_string();
+    assert!(e.contains("too small") && e.contains("GB"), "{e}");
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
 }

@@ -376,7 +376,7 @@ fn demo_preset_parameter_count_is_the_official_one() {
 #[test]
 fn in_pool_runs_on_a_worker_and_computes_the_same() {
     use burn::module::AutodiffModule;
-    use chapter_05::device::{Cpu, in_pool};
+    use shared::burn::{Cpu, in_pool};
     let device = Default::default();
     let model = chapter_05::Preset::Digits
         .config()

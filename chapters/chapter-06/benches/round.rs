@@ -19,15 +19,16 @@ use std::path::Path;
 use burn::module::Param;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
-use chapter_05::device::{Cpu, in_pool};
 use chapter_06::Config;
-use chapter_06::digits::{ENCODER, pixel_rows};
+use chapter_06::data::pixel_rows;
+use chapter_06::digits::ENCODER;
 use chapter_06::game::TermValues;
 use chapter_06::nets::{Head, Mlp};
-use chapter_06::toy::rows_to_tensor;
 use chapter_06::train::{Moves, Players, adam, round};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::{Array2, Axis};
+use shared::burn::tensor::from_rows;
+use shared::burn::{Cpu, in_pool};
 use shared::seeded_rng;
 
 /// The allocator of the chapter's binary (see `src/main.rs`).
@@ -54,7 +55,7 @@ fn bench(c: &mut Criterion) {
     let rows = pixel_rows(&digits.train).select(Axis(0), &idx);
     let labels: Vec<usize> = idx.iter().map(|&i| digits.train.labels[i]).collect();
     let device = Default::default();
-    let x = rows_to_tensor::<Cpu>(&rows, &device);
+    let x = from_rows::<Cpu>(&rows, &device);
     if let Some(dir) = std::env::var_os("DRL_BENCH_DUMP") {
         dump(
             Path::new(&dir),
@@ -153,7 +154,7 @@ fn dump(dir: &Path, start: &Players<Cpu>, rows: &Array2<f64>, labels: &[usize], 
     safetensors::serialize_to_file(views, None, &dir.join("ctrl.safetensors")).unwrap();
 
     let device = Default::default();
-    let x = rows_to_tensor::<Cpu>(rows, &device);
+    let x = from_rows::<Cpu>(rows, &device);
     let (mut opt_e, mut opt_d) = (adam().init(), adam().init());
     let mut p = start.clone();
     let mut seen: Vec<TermValues> = Vec::new();

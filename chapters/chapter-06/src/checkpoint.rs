@@ -2,40 +2,28 @@
 //!
 //! A checkpoint is a directory `DIR/round-N`: both players' parameters
 //! (`encoder.mpk`, `decoder.mpk`), both Adam states, and `state.json` (the
-//! settings, the terms so far, the batches still to come this pass, and
-//! the position of the batch stream), written with chapter 5's checkpoint
-//! helpers. Checkpoints are written only after a round succeeds, so when
-//! a game diverges the last one written is the last good one.
+//! settings, the terms so far, the batches still to come this pass, the
+//! position of the batch stream, and the length and SHA-256 of every other
+//! file), written and verified by [`shared::burn::checkpoint`]. Checkpoints
+//! are written only after a round succeeds and only from finite weights, so
+//! when a game diverges the last one written is the last good one.
 
 use std::path::{Path, PathBuf};
 
 use crate::game::TermValues;
+use shared::burn::checkpoint::{self, FIX, STATE_FILE};
 use shared::{Error, Result};
 
-/// Where a run saves its checkpoints and which one it resumes from.
-#[derive(Debug, Clone, PartialEq, clap::Args)]
-pub struct Checkpoints {
-    /// Save a checkpoint every --save-every rounds and after the last, into DIR/round-N.
-    #[arg(long, value_name = "DIR")]
-    pub save: Option<PathBuf>,
-    /// Rounds between two checkpoints of --save.
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
-    pub save_every: u64,
-    /// Resume from a checkpoint written by --save (a DIR/round-N directory);
-    /// the other flags must match the run that wrote it.
-    #[arg(long, value_name = "DIR")]
-    pub resume: Option<PathBuf>,
-}
+/// The files of a checkpoint besides `state.json`.
+pub const FILES: [&str; 4] = [
+    "encoder.mpk",
+    "decoder.mpk",
+    "encoder_optimizer.mpk",
+    "decoder_optimizer.mpk",
+];
 
-impl Default for Checkpoints {
-    fn default() -> Self {
-        Checkpoints {
-            save: None,
-            save_every: 50,
-            resume: None,
-        }
-    }
-}
+/// Rounds between two checkpoints when `--save-every` is not given.
+pub const SAVE_EVERY: u64 = 50;
 
 /// What fixes a run: a checkpoint of another run cannot be resumed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -56,7 +44,7 @@ pub struct Settings {
     pub device: String,
 }
 
-/// What `state.json` holds.
+/// What `state.json` holds besides the file digests.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct State {
     /// The run's settings.
@@ -73,30 +61,62 @@ pub struct State {
 
 /// The directory of the checkpoint after `round` (1-based) under `dir`.
 pub fn round_dir(dir: &Path, round: usize) -> PathBuf {
-    dir.join(format!("round-{round}"))
+    checkpoint::unit_dir(dir, "round", round)
 }
 
-impl Checkpoints {
-    /// Whether a checkpoint is due after `round` (1-based) of `rounds`.
-    pub fn due(&self, round: usize, rounds: usize) -> bool {
-        self.save.is_some()
-            && ((round as u64).is_multiple_of(self.save_every.max(1)) || round == rounds)
-    }
-}
-
-/// Refuses a checkpoint written by a run with other settings.
+/// The state of the checkpoint in `dir` once its files check out, it was
+/// written by a run with the settings `now`, and its progress is one the
+/// game can continue from.
 ///
 /// # Errors
-/// [`Error::Data`] naming the first setting that differs.
-pub fn ensure_same_run(dir: &Path, saved: &Settings, now: &Settings) -> Result<()> {
-    if saved == now {
-        return Ok(());
+/// [`Error::Data`] naming the file and what is wrong with it.
+pub fn resume(dir: &Path, now: &Settings) -> Result<State> {
+    let state: State = checkpoint::read(dir, &FILES)?;
+    checkpoint::ensure_same_run(dir, &state.settings, now)?;
+    check_progress(dir, &state, now)?;
+    Ok(state)
+}
+
+/// Checks that a game with settings `now` can continue from `state`: its
+/// trajectory has one entry per round done, and the indices left to draw
+/// are distinct training indices. (`state.json` is digest-checked first;
+/// this guards against a state a chapter of another version wrote.)
+///
+/// # Errors
+/// [`Error::Data`] naming `dir/state.json` and what is inconsistent.
+pub fn check_progress(dir: &Path, state: &State, now: &Settings) -> Result<()> {
+    let problem = if state.rounds_done > now.rounds || state.trajectory.len() != state.rounds_done {
+        Some("the rounds done and the trajectory disagree".to_string())
+    } else if state.order.len() > now.train_len {
+        Some(format!(
+            "{} indices left to draw, more than the {} training digits",
+            state.order.len(),
+            now.train_len
+        ))
+    } else if let Some(i) = state.order.iter().find(|&&i| i >= now.train_len) {
+        Some(format!(
+            "training index {i} is past the {} training digits",
+            now.train_len
+        ))
+    } else if !distinct(&state.order) {
+        Some("an index is left to draw twice".into())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(Error::Data {
+            path: dir.join(STATE_FILE),
+            problem: format!("the checkpoint state is inconsistent: {problem}"),
+            fix: FIX,
+        }),
+        None => Ok(()),
     }
-    Err(Error::Data {
-        path: dir.join("state.json"),
-        problem: format!("it was written by another run ({saved:?}, this run is {now:?})"),
-        fix: "resume with the flags of the run that wrote it, or start without --resume",
-    })
+}
+
+/// Whether `indices` holds no value twice.
+fn distinct(indices: &[usize]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(indices.len());
+    indices.iter().all(|&i| seen.insert(i))
 }
 
 /// `error` with the last good checkpoint named, if a numerical failure.
@@ -110,5 +130,51 @@ pub fn with_last_good(error: Error, last: Option<&Path>) -> Error {
             ),
         },
         (error, _) => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(order: Vec<usize>) -> (State, Settings) {
+        let settings = Settings {
+            rounds: 10,
+            batch: 2,
+            eps_sq: 0.5,
+            lr: 1e-3,
+            seed: 0,
+            train_len: 5,
+            device: "cpu".into(),
+        };
+        let state = State {
+            settings: settings.clone(),
+            rounds_done: 1,
+            trajectory: vec![TermValues::default()],
+            order,
+            rng_word_pos: "0".into(),
+        };
+        (state, settings)
+    }
+
+    #[test]
+    fn progress_past_the_data_or_drawn_twice_is_refused() {
+        let dir = Path::new("ckpt");
+        let (ok, settings) = state(vec![4, 0, 2]);
+        assert!(check_progress(dir, &ok, &settings).is_ok());
+        for (order, says) in [
+            (vec![4, 5], "past the"),
+            (vec![1, 1], "twice"),
+            (vec![0, 1, 2, 3, 4, 0], "more than"),
+        ] {
+            let (bad, settings) = state(order);
+            let e = check_progress(dir, &bad, &settings)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(says) && e.contains("state.json"), "{e}");
+        }
+        let (mut bad, settings) = state(vec![]);
+        bad.rounds_done = 2;
+        assert!(check_progress(dir, &bad, &settings).is_err());
     }
 }

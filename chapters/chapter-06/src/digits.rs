@@ -7,22 +7,23 @@
 //! points of each class's feature subspace.
 
 use burn::module::AutodiffModule;
+use burn::optim::Optimizer;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use ndarray::{Array2, Axis};
-use rand::seq::SliceRandom;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::checkpoint::{self as ckpt, Checkpoints, Settings, State};
+use crate::checkpoint::{self as ckpt, SAVE_EVERY, Settings, State};
+use crate::data::{draw, index_tensor, pixel_rows};
 use crate::game::TermValues;
 use crate::nets::{Head, Mlp};
-use crate::toy::{rows_to_tensor, tensor_to_rows};
-use crate::train::{Moves, Players, adam, round};
-use chapter_05::checkpoint::{
-    load_module, load_optimizer, read_json, restore_word_pos, save_module, save_optimizer,
-    write_json,
+use crate::train::{Game, Moves, Players, adam, play};
+use shared::burn::Job;
+use shared::burn::checkpoint::{
+    Saver, load_module, load_optimizer, restore_word_pos, save_module, save_optimizer,
 };
-use chapter_05::device::Job;
+use shared::burn::flags::Checkpoints;
+use shared::burn::tensor::{from_rows, to_rows};
 use shared::digits::{PIXELS, Split};
 use shared::rng::Rng;
 use shared::{Error, Result};
@@ -92,11 +93,6 @@ pub struct DigitsRun<'a, P: FnMut(usize, &TermValues)> {
     pub settings: Settings,
 }
 
-/// The pixels of a split as rows in $[-1, 1]$ (the decoder's `tanh` range).
-pub fn pixel_rows(split: &Split) -> Array2<f64> {
-    split.images.t().mapv(|v| 2.0 * v - 1.0)
-}
-
 impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
     type Output = DigitsResults;
 
@@ -119,58 +115,76 @@ impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
             }
         }
         let train_rows = pixel_rows(self.train);
-        let x_train = rows_to_tensor::<B>(&train_rows, &device);
+        let x_train = from_rows::<B>(&train_rows, &device);
         let decoder_widths: Vec<usize> = ENCODER.iter().rev().copied().collect();
-        let mut players = Players {
+        let players = Players {
             encoder: Mlp::new(&ENCODER, true, Head::Sphere, &device, self.init_rng)?,
             decoder: Mlp::new(&decoder_widths, true, Head::Tanh, &device, self.init_rng)?,
         };
-        let (mut opt_e, mut opt_d) = (adam().init(), adam().init());
+        let mut game = Game {
+            players,
+            encoder_optim: adam().init(),
+            decoder_optim: adam().init(),
+        };
         let mut order: Vec<usize> = Vec::new();
         let mut trajectory = Vec::with_capacity(self.rounds);
+        let mut saver = Saver::new(self.checkpoints, "round", SAVE_EVERY)?;
         if let Some(dir) = &self.checkpoints.resume {
-            let state: State = read_json(dir, "state")?;
-            ckpt::ensure_same_run(dir, &state.settings, &self.settings)?;
-            players.encoder = load_module(dir, "encoder", players.encoder, &device)?;
-            players.decoder = load_module(dir, "decoder", players.decoder, &device)?;
-            opt_e = load_optimizer::<B, _, _>(dir, "encoder_optimizer", opt_e, &device)?;
-            opt_d = load_optimizer::<B, _, _>(dir, "decoder_optimizer", opt_d, &device)?;
+            let state = ckpt::resume(dir, &self.settings)?;
+            let p = game.players;
+            game.players = Players {
+                encoder: load_module(dir, "encoder", p.encoder, &device)?,
+                decoder: load_module(dir, "decoder", p.decoder, &device)?,
+            };
+            game.encoder_optim =
+                load_optimizer::<B, _, _>(dir, "encoder_optimizer", game.encoder_optim, &device)?;
+            game.decoder_optim =
+                load_optimizer::<B, _, _>(dir, "decoder_optimizer", game.decoder_optim, &device)?;
             *self.rng = restore_word_pos(dir, &state.rng_word_pos, self.rng.clone())?;
             (trajectory, order) = (state.trajectory, state.order);
         }
-        let mut last_good = None;
-        for r in trajectory.len()..self.rounds {
-            if order.len() < self.batch {
-                order = (0..self.train.labels.len()).collect();
-                order.shuffle(self.rng);
-            }
-            let idx: Vec<usize> = order.split_off(order.len() - self.batch);
-            let labels: Vec<usize> = idx.iter().map(|&i| self.train.labels[i]).collect();
-            let x = x_train.clone().select(0, index_tensor::<B>(&idx, &device));
-            let (next, values) = round(players, &mut opt_e, &mut opt_d, x, &labels, &self.moves)
-                .map_err(|e| ckpt::with_last_good(e, last_good.as_deref()))?;
-            players = next;
-            (self.progress)(r, &values);
-            trajectory.push(values);
-            if let Some(dir) = &self.checkpoints.save
-                && self.checkpoints.due(r + 1, self.rounds)
-            {
-                let dir = ckpt::round_dir(dir, r + 1);
-                save_module(&dir, "encoder", &players.encoder)?;
-                save_module(&dir, "decoder", &players.decoder)?;
-                save_optimizer::<B, _, _>(&dir, "encoder_optimizer", &opt_e)?;
-                save_optimizer::<B, _, _>(&dir, "decoder_optimizer", &opt_d)?;
-                let state = State {
-                    settings: self.settings.clone(),
-                    rounds_done: r + 1,
-                    trajectory: trajectory.clone(),
-                    order: order.clone(),
-                    rng_word_pos: self.rng.get_word_pos().to_string(),
-                };
-                write_json(&dir, "state", &state)?;
-                last_good = Some(dir);
-            }
-        }
+        let mut last_good: Option<std::path::PathBuf> = None;
+        let (train, batch, rounds) = (self.train, self.batch, self.rounds);
+        // Both the batches and the checkpoints read the order and the stream.
+        let rng = std::cell::RefCell::new(&mut *self.rng);
+        let order = std::cell::RefCell::new(order);
+        let next_batch = |_| {
+            let mut order = order.borrow_mut();
+            let idx = draw(&mut order, train.labels.len(), batch, &mut rng.borrow_mut());
+            let labels: Vec<usize> = idx.iter().map(|&i| train.labels[i]).collect();
+            Ok((
+                x_train.clone().select(0, index_tensor::<B>(&idx, &device)),
+                labels,
+            ))
+        };
+        let progress = &mut self.progress;
+        let settings = &self.settings;
+        let played = play(
+            game,
+            trajectory.len()..rounds,
+            &self.moves,
+            next_batch,
+            |r, game, values| {
+                progress(r, values);
+                trajectory.push(*values);
+                match saver.as_mut().filter(|s| s.due(r + 1, rounds)) {
+                    Some(saver) => {
+                        let state = State {
+                            settings: settings.clone(),
+                            rounds_done: r + 1,
+                            trajectory: trajectory.clone(),
+                            order: order.borrow().clone(),
+                            rng_word_pos: rng.borrow().get_word_pos().to_string(),
+                        };
+                        last_good = Some(save(saver, r + 1, game, state)?);
+                        Ok(())
+                    }
+                    None => Ok(()),
+                }
+            },
+        );
+        let game = played.map_err(|e| ckpt::with_last_good(e, last_good.as_deref()))?;
+        let players = game.players;
         evaluate(
             &players,
             self.train,
@@ -183,17 +197,29 @@ impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
     }
 }
 
-fn index_tensor<B: Backend>(idx: &[usize], device: &B::Device) -> Tensor<B, 1, Int> {
-    let values: Vec<i64> = idx.iter().map(|&i| i as i64).collect();
-    Tensor::from_data(TensorData::new(values, [idx.len()]), device)
+/// Writes the checkpoint after `round` of `game` with `state`.
+fn save<B: AutodiffBackend, O: Optimizer<Mlp<B>, B>>(
+    saver: &mut Saver,
+    round: usize,
+    game: &Game<B, O>,
+    state: State,
+) -> Result<std::path::PathBuf> {
+    let p = &game.players;
+    let estimate = 3 * 4 * (p.encoder.num_params() + p.decoder.num_params()) + (1 << 20);
+    saver.save(round, estimate as u64, None, &state, |dir| {
+        save_module(dir, "encoder", &p.encoder)?;
+        save_module(dir, "decoder", &p.decoder)?;
+        save_optimizer::<B, _, _>(dir, "encoder_optimizer", &game.encoder_optim)?;
+        save_optimizer::<B, _, _>(dir, "decoder_optimizer", &game.decoder_optim)
+    })
 }
 
 /// `net` applied to the rows of `x` in batches, on the host.
 fn apply<B: Backend>(net: &Mlp<B>, x: &Array2<f64>, device: &B::Device) -> Result<Array2<f64>> {
     let mut parts = Vec::new();
     for chunk in x.axis_chunks_iter(Axis(0), EVAL_BATCH) {
-        let out = net.forward(rows_to_tensor::<B>(&chunk.to_owned(), device));
-        parts.push(tensor_to_rows(out)?);
+        let out = net.forward(from_rows::<B>(&chunk.to_owned(), device));
+        parts.push(to_rows(out, "features")?);
     }
     let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
     ndarray::concatenate(Axis(0), &views)
@@ -222,8 +248,8 @@ fn evaluate<B: AutodiffBackend>(
         Ok(chapter_04::evaluate::accuracy(&predicted, &test.labels))
     };
     let test_terms = crate::game::terms(
-        rows_to_tensor::<B::InnerBackend>(&z_test, device),
-        rows_to_tensor::<B::InnerBackend>(&z_hat, device),
+        from_rows::<B::InnerBackend>(&z_test, device),
+        from_rows::<B::InnerBackend>(&z_hat, device),
         &test.labels,
         eps_sq,
     )?

@@ -1,12 +1,13 @@
 //! The chapter's experiments: they compute and return plain data; `report` renders it.
 
-use crate::checkpoint::{Checkpoints, Settings, State};
+use crate::checkpoint::Settings;
 use crate::digits::{DigitsResults, DigitsRun};
 use crate::game::OFFICIAL;
 use crate::toy::{SETUP, Toy, ToyResults};
 use crate::train::Moves;
-use chapter_05::device::{Device, on_device};
 use shared::Result;
+use shared::burn::flags::Checkpoints;
+use shared::burn::{Device, on_device};
 use shared::digits::Digits;
 
 shared::parameters! {
@@ -49,8 +50,6 @@ pub const CPU_DIGIT_ROUNDS: f64 = 1.5e6;
 /// The same limit on a GPU.
 pub const CUDA_DIGIT_ROUNDS: f64 = 1.5e8;
 
-/// Training and test images in `--quick` mode (balanced).
-pub const QUICK_SIZES: (usize, usize) = (1000, 500);
 /// Rounds in `--quick` mode, at most.
 pub const QUICK_ROUNDS: usize = 20;
 /// Rounds of the linear toy in `--quick` mode.
@@ -128,14 +127,7 @@ pub fn run_all_with(
     digits: &Digits,
 ) -> Result<Results> {
     config.validate()?;
-    let (train, test) = if config.quick {
-        (
-            digits.train.balanced_subset(QUICK_SIZES.0 / 10),
-            digits.test.balanced_subset(QUICK_SIZES.1 / 10),
-        )
-    } else {
-        (digits.train.clone(), digits.test.clone())
-    };
+    let (train, test) = digits.splits(config.quick);
     let rounds = config.rounds();
     let batch = config.batch.min(train.labels.len());
     let settings = Settings {
@@ -149,8 +141,7 @@ pub fn run_all_with(
     };
     if let Some(dir) = &checkpoints.resume {
         // Refuse another run's checkpoint before playing anything.
-        let saved: State = chapter_05::checkpoint::read_json(dir, "state")?;
-        crate::checkpoint::ensure_same_run(dir, &saved.settings, &settings)?;
+        crate::checkpoint::resume(dir, &settings)?;
     }
     let mut setup = SETUP;
     if config.quick {

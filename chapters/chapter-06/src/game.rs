@@ -14,7 +14,8 @@
 
 use burn::prelude::*;
 
-use crate::rate::{coding_rates, to_host};
+use crate::rate::coding_rates;
+use shared::burn::tensor::to_host;
 use shared::{Error, Result};
 
 /// The three terms of $\mathcal T$ as one-element tensors (differentiable).

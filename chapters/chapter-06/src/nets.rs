@@ -11,14 +11,15 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, sigmoid};
 
-use chapter_05::model::linear;
+use shared::burn::init::linear;
 use shared::rng::Rng;
 use shared::{Error, Result};
 
 /// What the last layer's output goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Head {
     /// Rows scaled to unit length (an encoder).
+    #[default]
     Sphere,
     /// `tanh`, into $(-1, 1)$ (a decoder of images).
     Tanh,
@@ -33,8 +34,9 @@ pub struct Mlp<B: Backend> {
     pub layers: Vec<Linear<B>>,
     /// One LayerNorm after each hidden linear map.
     pub norms: Vec<LayerNorm<B>>,
-    /// 0: sphere, 1: tanh, 2: identity (a plain number, so it is not a parameter).
-    head: usize,
+    /// What the output goes through (not a parameter: skipped by the record).
+    #[module(skip)]
+    pub head: Head,
 }
 
 /// Slope of the LeakyReLU for negative inputs (as in DCGAN-style discriminators).
@@ -69,11 +71,6 @@ impl<B: Backend> Mlp<B> {
             .iter()
             .map(|&n| LayerNormConfig::new(n).with_epsilon(1e-5).init(device))
             .collect();
-        let head = match head {
-            Head::Sphere => 0,
-            Head::Tanh => 1,
-            Head::Identity => 2,
-        };
         Ok(Mlp {
             layers,
             norms,
@@ -91,9 +88,9 @@ impl<B: Backend> Mlp<B> {
             }
         }
         match self.head {
-            0 => normalize_rows(x),
-            1 => tanh_via_sigmoid(x),
-            _ => x,
+            Head::Sphere => normalize_rows(x),
+            Head::Tanh => tanh_via_sigmoid(x),
+            Head::Identity => x,
         }
     }
 }

@@ -16,6 +16,7 @@
 use burn::prelude::*;
 use ndarray::Array2;
 
+use shared::burn::tensor::to_host;
 use shared::symmetric::log_det_and_inverse;
 use shared::{Error, Result};
 
@@ -55,30 +56,6 @@ pub fn log_det<B: Backend>(m: Tensor<B, 3>) -> Result<Tensor<B, 1>> {
     Ok(surrogate.clone() - surrogate.detach() + value)
 }
 // ANCHOR_END: log_det
-
-/// The values of `t` on the host as f32, or an error naming `what` if any is not finite.
-pub fn to_host<B: Backend, const D: usize>(
-    t: Tensor<B, D>,
-    what: &'static str,
-) -> Result<Vec<f32>> {
-    let values: Vec<f32> =
-        t.into_data()
-            .convert::<f32>()
-            .to_vec()
-            .map_err(|e| Error::NumericalFailure {
-                algorithm: what,
-                detail: format!("{e:?}"),
-            })?;
-    if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-        return Err(Error::NumericalFailure {
-            algorithm: what,
-            detail: format!(
-                "an entry is {bad} (NaN in the data, or a diverged game: lower the learning rate)"
-            ),
-        });
-    }
-    Ok(values)
-}
 
 // ANCHOR: coding_rates
 /// $R(Z_i)$ of several feature sets (each `[m_i, d]`, the same $d$), from one

@@ -11,14 +11,14 @@
 //! about second moments of features: nothing asks $g(f(x))$ to equal $x$,
 //! and $f$'s normalization hides the scale of $g(f(x))$ altogether.
 
-use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use ndarray::{Array2, Axis};
 
 use crate::game::TermValues;
 use crate::nets::{Head, Mlp};
-use crate::train::{Moves, Players, adam, round};
-use chapter_05::device::Job;
+use crate::train::{Game, Moves, Players, adam, play};
+use shared::burn::Job;
+use shared::burn::tensor::{from_rows, to_rows};
 use shared::data::UnionOfSubspaces;
 use shared::rng::Rng;
 use shared::{Error, Result};
@@ -135,8 +135,8 @@ impl Job for Toy<'_> {
             s.noise,
         )?;
         let x_rows = data.x.t().to_owned();
-        let x = rows_to_tensor::<B>(&x_rows, &device);
-        let mut players = Players {
+        let x = from_rows::<B>(&x_rows, &device);
+        let players = Players {
             encoder: Mlp::new(
                 &[s.ambient, s.features],
                 false,
@@ -152,22 +152,25 @@ impl Job for Toy<'_> {
                 self.rng,
             )?,
         };
-        let (mut opt_e, mut opt_d) = (adam().init(), adam().init());
+        let game = Game {
+            players,
+            encoder_optim: adam().init(),
+            decoder_optim: adam().init(),
+        };
         let mut trajectory = Vec::with_capacity(s.rounds);
-        for _ in 0..s.rounds {
-            let (next, values) = round(
-                players,
-                &mut opt_e,
-                &mut opt_d,
-                x.clone(),
-                &data.labels,
-                &s.moves,
-            )?;
-            players = next;
-            trajectory.push(values);
-        }
-        let z = tensor_to_rows(players.encode(x.clone()))?;
-        let x_hat = tensor_to_rows(players.reconstruct(x))?;
+        let game = play(
+            game,
+            0..s.rounds,
+            &s.moves,
+            |_| Ok((x.clone(), data.labels.clone())),
+            |_, _, values| {
+                trajectory.push(*values);
+                Ok(())
+            },
+        )?;
+        let players = game.players;
+        let z = to_rows(players.encode(x.clone()), "features")?;
+        let x_hat = to_rows(players.reconstruct(x), "features")?;
         let (same_class, cross_class) = class_overlaps(&z, &data.labels);
         let (residual_own, residual_other, decoded_in_class) =
             subspace_residuals(&x_hat, &data.labels, &data.bases);
@@ -200,26 +203,6 @@ impl Job for Toy<'_> {
             scale,
         })
     }
-}
-
-/// An `[n, d]` host matrix as a tensor.
-pub fn rows_to_tensor<B: Backend>(rows: &Array2<f64>, device: &B::Device) -> Tensor<B, 2> {
-    let values: Vec<f32> = rows.iter().map(|&v| v as f32).collect();
-    Tensor::from_data(
-        TensorData::new(values, [rows.nrows(), rows.ncols()]),
-        device,
-    )
-}
-
-/// A tensor as an `[n, d]` host matrix.
-///
-/// # Errors
-/// [`Error::NumericalFailure`] if an entry is not finite.
-pub fn tensor_to_rows<B: Backend>(t: Tensor<B, 2>) -> Result<Array2<f64>> {
-    let [n, d] = t.dims();
-    let values = crate::rate::to_host(t, "features")?;
-    Array2::from_shape_vec((n, d), values.into_iter().map(f64::from).collect())
-        .map_err(|e| Error::shape("features", format!("{n} x {d}"), e.to_string()))
 }
 
 /// Mean $|z_i^\top z_j|$ over distinct pairs of the same class and of different classes.

@@ -111,3 +111,48 @@ where
     // END SOLUTION
 }
 // ANCHOR_END: round
+
+/// A game in progress: the players and their optimizers.
+#[derive(Debug)]
+pub struct Game<B: AutodiffBackend, O> {
+    /// The encoder and the decoder.
+    pub players: Players<B>,
+    /// The encoder's Adam.
+    pub encoder_optim: O,
+    /// The decoder's Adam.
+    pub decoder_optim: O,
+}
+
+/// The one training loop of the chapter: rounds `rounds` of the game, each
+/// on the batch `batch(r)` returns (`[m, pixels]` and its labels), calling
+/// `after(r, &game, &terms)` after each round (progress, trajectory,
+/// checkpoints). Returns the game after the last round.
+///
+/// # Errors
+/// As [`round`], `batch` and `after`.
+pub fn play<B, O>(
+    mut game: Game<B, O>,
+    rounds: std::ops::Range<usize>,
+    moves: &Moves,
+    mut batch: impl FnMut(usize) -> Result<(Tensor<B, 2>, Vec<usize>)>,
+    mut after: impl FnMut(usize, &Game<B, O>, &TermValues) -> Result<()>,
+) -> Result<Game<B, O>>
+where
+    B: AutodiffBackend,
+    O: Optimizer<Mlp<B>, B>,
+{
+    for r in rounds {
+        let (x, labels) = batch(r)?;
+        let (players, values) = round(
+            game.players,
+            &mut game.encoder_optim,
+            &mut game.decoder_optim,
+            x,
+            &labels,
+            moves,
+        )?;
+        game.players = players;
+        after(r, &game, &values)?;
+    }
+    Ok(game)
+}

@@ -1,12 +1,13 @@
 //! The quick run, pinned by its report, saved and resumed: a run resumed from its round-10
 //! checkpoint ends exactly where the uninterrupted run ends (same terms
 //! every round, same decoded digits, same report, bit for bit); a
-//! checkpoint of another run, or a damaged one, is refused; a diverged
-//! game names the last good checkpoint.
+//! checkpoint of another run, or a damaged or edited one, is refused; a
+//! diverged game names the last good checkpoint; --keep prunes.
 
 use std::path::PathBuf;
 
-use chapter_06::checkpoint::{Checkpoints, round_dir, with_last_good};
+use chapter_06::Checkpoints;
+use chapter_06::checkpoint::{round_dir, with_last_good};
 use chapter_06::{Config, run_all_with};
 use shared::Error;
 
@@ -21,11 +22,15 @@ fn resuming_midway_matches_bit_for_bit() {
     let _ = std::fs::remove_dir_all(&dir);
     let save = Checkpoints {
         save: Some(dir.clone()),
-        save_every: 10,
+        save_every: Some(5),
+        keep: 2,
         resume: None,
     };
     let full = run_all_with(&config, &save, &digits).unwrap();
     assert!(round_dir(&dir, 20).join("state.json").exists());
+    // --keep 2 of the checkpoints at rounds 5, 10, 15 and 20.
+    assert!(!round_dir(&dir, 5).exists() && !round_dir(&dir, 10).exists());
+    assert!(round_dir(&dir, 15).exists());
     // The quick run is pinned by its report (rounded as the report rounds
     // it); its terms move the way the game says: the encoder spreads the
     // classes apart.
@@ -46,7 +51,7 @@ fn resuming_midway_matches_bit_for_bit() {
         ),
         None => insta::assert_snapshot!("quick_report", out.report),
     }
-    let midway = round_dir(&dir, 10);
+    let midway = round_dir(&dir, 15);
     let resume = Checkpoints {
         resume: Some(midway.clone()),
         ..Checkpoints::default()
@@ -67,7 +72,22 @@ fn resuming_midway_matches_bit_for_bit() {
     let err = run_all_with(&other, &resume, &digits)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("another run"), "{err}");
+    assert!(err.contains("different") && err.contains("lr"), "{err}");
+    // An edited state (an index past the training digits): its digest
+    // no longer matches (the checks behind it: checkpoint::check_progress).
+    let state_path = midway.join("state.json");
+    let original = std::fs::read_to_string(&state_path).unwrap();
+    let mut edited: serde_json::Value = serde_json::from_str(&original).unwrap();
+    edited["order"][0] = serde_json::json!(1_000_000);
+    std::fs::write(&state_path, edited.to_string()).unwrap();
+    let err = run_all_with(&config, &resume, &digits)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("state.json") && err.contains("SHA-256") && !err.contains('\n'),
+        "{err}"
+    );
+    std::fs::write(&state_path, &original).unwrap();
     // A damaged checkpoint is a data error naming the file.
     let encoder = midway.join("encoder.mpk");
     let bytes = std::fs::read(&encoder).unwrap();
@@ -75,7 +95,10 @@ fn resuming_midway_matches_bit_for_bit() {
     let err = run_all_with(&config, &resume, &digits)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("encoder.mpk"), "{err}");
+    assert!(
+        err.contains("encoder.mpk") && err.contains("bytes"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -3,11 +3,12 @@
 
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
-use chapter_05::device::Cpu;
 use chapter_06::game::{binary, terms};
 use chapter_06::rate::{coding_rate, coding_rates};
-use chapter_06::toy::{SETUP, Toy, orthogonal_isotropic, rows_to_tensor, tensor_to_rows};
+use chapter_06::toy::{SETUP, Toy, orthogonal_isotropic};
 use ndarray::{Array2, Axis};
+use shared::burn::Cpu;
+use shared::burn::tensor::{from_rows, to_rows};
 use shared::rng::gaussian_matrix;
 use shared::seeded_rng;
 
@@ -34,11 +35,11 @@ fn coding_rate_and_gradient_match_chapter_four() {
     let (n, d, eps_sq) = (40, 6, 0.5);
     let z = unit_rows(n, d, 1);
     let want = chapter_04::coding_rate(z.t(), eps_sq).unwrap();
-    let zt = rows_to_tensor::<B>(&z, &device).require_grad();
+    let zt = from_rows::<B>(&z, &device).require_grad();
     let r = coding_rate(zt.clone(), eps_sq).unwrap();
     let got = scalar(r.clone());
     assert!((got - want).abs() < 1e-5 * want.max(1.0), "{got} vs {want}");
-    let grad = tensor_to_rows(zt.grad(&r.backward()).unwrap()).unwrap();
+    let grad = to_rows(zt.grad(&r.backward()).unwrap(), "features").unwrap();
     let h = 1e-6;
     let mut err: f64 = 0.0;
     for i in 0..n {
@@ -87,8 +88,8 @@ fn terms_and_their_gradients_match_chapter_four() {
     let gammas = chapter_06::game::OFFICIAL;
     let (z, zh) = (unit_rows(n, d, 2), unit_rows(n, d, 3));
     let labels: Vec<usize> = (0..n).map(|i| i % 3).collect();
-    let zt = rows_to_tensor::<B>(&z, &device).require_grad();
-    let zht = rows_to_tensor::<B>(&zh, &device).require_grad();
+    let zt = from_rows::<B>(&z, &device).require_grad();
+    let zht = from_rows::<B>(&zh, &device).require_grad();
     let t = terms(zt.clone(), zht.clone(), &labels, eps_sq).unwrap();
     let v = t.values().unwrap();
     let want = reference_terms(&z, &zh, &labels, eps_sq);
@@ -101,8 +102,8 @@ fn terms_and_their_gradients_match_chapter_four() {
     assert!(v.consistency > 0.1, "{v:?}");
     let grads = t.total(&gammas).backward();
     let (gz, gzh) = (
-        tensor_to_rows(zt.grad(&grads).unwrap()).unwrap(),
-        tensor_to_rows(zht.grad(&grads).unwrap()).unwrap(),
+        to_rows(zt.grad(&grads).unwrap(), "features").unwrap(),
+        to_rows(zht.grad(&grads).unwrap(), "features").unwrap(),
     );
     let total = |a: &Array2<f64>, b: &Array2<f64>| {
         reference_terms(a, b, &labels, eps_sq).iter().sum::<f64>()
@@ -126,8 +127,8 @@ fn terms_and_their_gradients_match_chapter_four() {
         "error {err}, scale {scale}"
     );
     let same = terms(
-        rows_to_tensor::<B>(&z, &device),
-        rows_to_tensor::<B>(&z, &device),
+        from_rows::<B>(&z, &device),
+        from_rows::<B>(&z, &device),
         &labels,
         eps_sq,
     )
@@ -135,7 +136,7 @@ fn terms_and_their_gradients_match_chapter_four() {
     .values()
     .unwrap();
     assert!(same.consistency.abs() < 1e-5, "{same:?}");
-    let zt = rows_to_tensor::<B>(&z, &device);
+    let zt = from_rows::<B>(&z, &device);
     let b = scalar(binary(zt.clone(), zt, eps_sq).unwrap());
     assert!(b.abs() < 1e-5, "{b}");
 }
@@ -157,7 +158,7 @@ fn orthogonal_isotropic_classes_reach_the_closed_form() {
         }
     }
     let want = orthogonal_isotropic(d, k, r, 0.5).unwrap();
-    let zt = rows_to_tensor::<B>(&z, &device);
+    let zt = from_rows::<B>(&z, &device);
     let got = terms(zt.clone(), zt, &labels, 0.5)
         .unwrap()
         .values()
@@ -182,8 +183,8 @@ fn collapsed_against_orthogonal_closed_form() {
         b.column_mut(1).fill(1.0);
         let got = scalar(
             binary(
-                rows_to_tensor::<B>(&a, &device),
-                rows_to_tensor::<B>(&b, &device),
+                from_rows::<B>(&a, &device),
+                from_rows::<B>(&b, &device),
                 0.5,
             )
             .unwrap(),
@@ -193,8 +194,8 @@ fn collapsed_against_orthogonal_closed_form() {
         assert!((got - want).abs() < 1e-4, "d = {d}: {got} vs {want}");
     }
     // Sets of different sizes have no binary distance (the weights would be wrong).
-    let one = rows_to_tensor::<B>(&Array2::eye(2), &device);
-    let many = rows_to_tensor::<B>(&Array2::ones((5, 2)), &device);
+    let one = from_rows::<B>(&Array2::eye(2), &device);
+    let many = from_rows::<B>(&Array2::ones((5, 2)), &device);
     assert!(binary(one, many, 0.5).is_err());
 }
 
@@ -203,7 +204,7 @@ fn collapsed_against_orthogonal_closed_form() {
 fn bad_inputs_are_errors() {
     let device = Default::default();
     let mut z = unit_rows(10, 4, 4);
-    let good = rows_to_tensor::<B>(&z, &device);
+    let good = from_rows::<B>(&z, &device);
     assert!(coding_rates::<B>(&[], 0.5).is_err());
     assert!(coding_rate(good.clone(), 0.0).is_err());
     assert!(
@@ -217,7 +218,7 @@ fn bad_inputs_are_errors() {
     );
     assert!(terms(good.clone(), good, &[0; 9], 0.5).is_err());
     z[[3, 1]] = f64::NAN;
-    let bad = rows_to_tensor::<B>(&z, &device);
+    let bad = from_rows::<B>(&z, &device);
     let err = coding_rate(bad, 0.5).unwrap_err().to_string();
     assert!(err.contains("NaN") || err.contains("finite"), "{err}");
 }
@@ -228,8 +229,8 @@ fn bad_inputs_are_errors() {
 /// reconstruction nearest its own class's subspace.
 #[test]
 fn linear_toy_reaches_its_targets() {
-    let r = chapter_05::device::on_device(
-        chapter_05::device::Device::Cpu,
+    let r = shared::burn::on_device(
+        shared::burn::Device::Cpu,
         Toy {
             setup: SETUP,
             rng: &mut seeded_rng(0),
@@ -266,7 +267,7 @@ fn encoder_ascends_and_decoder_descends_the_same_objective() {
     let device = Default::default();
     let mut rng = seeded_rng(5);
     let data = shared::data::UnionOfSubspaces::sample(&mut rng, 10, &[2, 2], 50, 0.05).unwrap();
-    let x = rows_to_tensor::<B>(&data.x.t().to_owned(), &device);
+    let x = from_rows::<B>(&data.x.t().to_owned(), &device);
     let players = Players {
         encoder: Mlp::<B>::new(&[10, 6], false, Head::Sphere, &device, &mut rng).unwrap(),
         decoder: Mlp::<B>::new(&[6, 10], false, Head::Identity, &device, &mut rng).unwrap(),
@@ -335,10 +336,10 @@ fn tanh_head_matches_tanh_and_its_derivative() {
         .chain([1e-6, -1e-6, 30.0, -30.0, 90.0, -90.0])
         .collect();
     let row = Array2::from_shape_vec((1, xs.len()), xs.clone()).unwrap();
-    let x = rows_to_tensor::<B>(&row, &device).require_grad();
+    let x = from_rows::<B>(&row, &device).require_grad();
     let y = chapter_06::nets::tanh_via_sigmoid(x.clone());
-    let values = tensor_to_rows(y.clone().inner()).unwrap();
-    let grad = tensor_to_rows(x.grad(&y.sum().backward()).unwrap()).unwrap();
+    let values = to_rows(y.clone().inner(), "features").unwrap();
+    let grad = to_rows(x.grad(&y.sum().backward()).unwrap(), "features").unwrap();
     let (mut value_err, mut grad_err) = (0.0f64, 0.0f64);
     for (j, &v) in xs.iter().enumerate() {
         value_err = shared::error::nan_max2(value_err, (values[[0, j]] - v.tanh()).abs());

@@ -1,9 +1,9 @@
 //! A diverging game stopped with an error, and one-line errors for bad flags.
 
-use chapter_05::device::Cpu;
 use chapter_06::nets::{Head, Mlp};
-use chapter_06::toy::rows_to_tensor;
 use chapter_06::train::{Moves, Players, adam, round};
+use shared::burn::Cpu;
+use shared::burn::tensor::from_rows;
 use shared::seeded_rng;
 use shared::testing::{assert_one_line_error, run_binary};
 
@@ -31,7 +31,7 @@ fn non_finite_features_stop_the_game() {
         players,
         &mut adam().init(),
         &mut adam().init(),
-        rows_to_tensor::<Cpu>(&x, &device),
+        from_rows::<Cpu>(&x, &device),
         &labels,
         &moves,
     )
@@ -55,7 +55,7 @@ fn non_finite_features_stop_the_game() {
         players,
         &mut adam().init(),
         &mut adam().init(),
-        rows_to_tensor::<Cpu>(&x, &device),
+        from_rows::<Cpu>(&x, &device),
         &labels,
         &none,
     );

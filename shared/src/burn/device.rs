@@ -7,7 +7,7 @@
 use burn::backend::{Autodiff, Flex};
 use burn::tensor::backend::AutodiffBackend;
 
-use shared::{Error, Result};
+use crate::{Error, Result};
 
 /// The device a run uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -95,7 +95,7 @@ mod cuda {
     pub fn run<J: Job>(_job: J) -> Result<J::Output> {
         Err(Error::Unavailable {
             what: "--device cuda: this binary was built without CUDA support".into(),
-            fix: "rebuild with `cargo run --release -p chapter-05 --features cuda -- --device cuda`, or use --device cpu".into(),
+            fix: "rebuild with `--features cuda` (e.g. `cargo run --release -p chapter-05 --features cuda -- --device cuda`), or use --device cpu".into(),
         })
     }
 }
