@@ -14,8 +14,8 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
-use crate::lasso::{nonnegative_soft_threshold, soft_threshold};
-use crate::solvers::{Solution, SolverOptions, lipschitz_constant};
+use crate::options::{Solution, SolverOptions, lipschitz_constant};
+use crate::threshold::{nonnegative_soft_threshold, soft_threshold};
 use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative, nan_max2};
 use shared::{Error, Result};
 

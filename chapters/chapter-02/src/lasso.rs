@@ -5,48 +5,19 @@
 //! The smooth part $f(x) = \frac12\|y - Ax\|^2$ has gradient $A^\top(Ax - y)$,
 //! which is Lipschitz with constant $L = \|A\|_2^2 = \lambda_{\max}(A^\top A)$.
 //! The textbook's prose drops the ½ (see [`crate::solvers::ista_book_convention`]).
+//!
+//! Soft thresholding ([`crate::threshold`]) and the input check
+//! ([`crate::validate`]) live in leaf modules and are re-exported here.
 
 use nalgebra::{DMatrix, DVector};
 use ndarray::{Array2, ArrayView2, Zip};
 
-use shared::error::{ensure_finite, ensure_nonnegative, nan_max2};
+use crate::options::SolverOptions;
+use crate::solvers::fista;
+pub use crate::threshold::{nonnegative_soft_threshold, soft_threshold};
+pub use crate::validate::validate_triple;
+use shared::error::nan_max2;
 use shared::{Error, Result};
-
-// ANCHOR: soft_threshold
-/// Soft thresholding $S_\tau(x) = \operatorname{sign}(x)\max(|x| - \tau, 0)$,
-/// the proximal operator of $\tau |\cdot|$: it shrinks toward zero by $\tau$
-/// and sets everything within $\tau$ of zero to exactly zero.
-///
-/// Defined for $\tau \ge 0$. Its contract returns a plain `f64`, so invalid
-/// input gives NaN rather than an error: a NaN `x`, or a negative or NaN `tau`.
-pub fn soft_threshold(x: f64, tau: f64) -> f64 {
-    // BEGIN SOLUTION 2.1: soft thresholding
-    if tau.is_nan() || tau < 0.0 {
-        f64::NAN
-    } else if x > tau {
-        x - tau
-    } else if x < -tau {
-        x + tau
-    } else {
-        // |x| <= tau, or x is NaN (then every comparison above was false).
-        if x.is_nan() { x } else { 0.0 }
-    }
-    // END SOLUTION
-}
-
-/// Nonnegative soft thresholding $T_\tau(x) = \max(x - \tau, 0)$, the proximal
-/// operator of $\tau|\cdot| + \chi_{\ge 0}$ (a shifted ReLU; the variant CRATE uses).
-/// NaN for a NaN `x` or a negative or NaN `tau`, like [`soft_threshold`].
-pub fn nonnegative_soft_threshold(x: f64, tau: f64) -> f64 {
-    if tau.is_nan() || tau < 0.0 || x.is_nan() {
-        f64::NAN
-    } else if x > tau {
-        x - tau
-    } else {
-        0.0
-    }
-}
-// ANCHOR_END: soft_threshold
 
 /// The LASSO objective summed over the columns of `y` and `x`:
 /// $\sum_j \frac12\|y_j - A x_j\|_2^2 + \lambda\|x_j\|_1$.
@@ -80,27 +51,6 @@ pub fn checked_lasso_objective(
         + lambda * x.iter().map(|v| v.abs()).sum::<f64>();
     shared::error::ensure_finite_output("lasso_objective", "the objective", [&value])?;
     Ok(value)
-}
-
-/// Checks `a: m × n`, `y: m × N`, `x: n × N`, finite entries and a finite `lambda >= 0`.
-pub fn validate_triple(
-    a: ArrayView2<f64>,
-    y: ArrayView2<f64>,
-    x: ArrayView2<f64>,
-    lambda: f64,
-) -> Result<()> {
-    if a.nrows() != y.nrows() || a.ncols() != x.nrows() || y.ncols() != x.ncols() {
-        return Err(Error::shape(
-            "a, y, x",
-            "a: m × n, y: m × N, x: n × N",
-            format!("a: {:?}, y: {:?}, x: {:?}", a.dim(), y.dim(), x.dim()),
-        ));
-    }
-    ensure_finite("a", a.iter())?;
-    ensure_finite("y", y.iter())?;
-    ensure_finite("x", x.iter())?;
-    ensure_nonnegative("lambda", lambda)?;
-    Ok(())
 }
 
 /// Largest violation of the LASSO's optimality (KKT) conditions at `x`.
@@ -225,11 +175,11 @@ pub fn certified_solution(
     y: ArrayView2<f64>,
     lambda: f64,
 ) -> Result<Certified> {
-    let options = crate::SolverOptions {
+    let options = SolverOptions {
         max_iters: 100_000,
         tol: 1e-10,
     };
-    let rough = crate::fista(a, y, lambda, &options)?;
+    let rough = fista(a, y, lambda, &options)?;
     let x = polish(a, y, rough.x.view(), lambda)?;
     let kkt = kkt_residual(a, y, x.view(), lambda)?;
     let scale = a.t().dot(&y).iter().fold(1.0f64, |m, v| m.max(v.abs()));
@@ -258,26 +208,6 @@ pub fn support(x: ArrayView2<f64>, threshold: f64) -> Array2<bool> {
 mod tests {
     use super::*;
     use ndarray::array;
-
-    #[test]
-    fn soft_threshold_shrinks_and_zeroes() {
-        assert_eq!(soft_threshold(3.0, 1.0), 2.0);
-        assert_eq!(soft_threshold(-3.0, 1.0), -2.0);
-        assert_eq!(soft_threshold(0.5, 1.0), 0.0);
-        assert_eq!(soft_threshold(-1.0, 1.0), 0.0);
-        assert_eq!(nonnegative_soft_threshold(-3.0, 1.0), 0.0);
-        assert_eq!(nonnegative_soft_threshold(3.0, 1.0), 2.0);
-    }
-
-    #[test]
-    fn invalid_threshold_input_gives_nan_not_zero() {
-        for f in [soft_threshold, nonnegative_soft_threshold] {
-            assert!(f(f64::NAN, 1.0).is_nan());
-            assert!(f(0.5, -1.0).is_nan());
-            assert!(f(0.5, f64::NAN).is_nan());
-            assert_eq!(f(f64::INFINITY, 1.0), f64::INFINITY);
-        }
-    }
 
     #[test]
     fn kkt_residual_sees_nan_and_rejects_bad_shapes() {

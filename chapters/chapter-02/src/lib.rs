@@ -26,8 +26,11 @@ pub mod lasso;
 pub mod layer;
 pub mod lista;
 pub mod msp;
+pub mod options;
 pub mod report;
 pub mod solvers;
+pub mod threshold;
+pub mod validate;
 
 pub use experiments::{Config, Results, run_all};
 pub use lasso::{

@@ -11,60 +11,16 @@
 //!
 //! This module is the public API; [`crate::batched`] is the fast kernel behind it,
 //! and [`ista_book_convention`] is the plain five-line version of the same algorithm.
+//! Their options, result and step size are in [`crate::options`] (re-exported here).
 
 use ndarray::{Array2, ArrayView2};
 
 use crate::batched::{Prox, solve};
-use crate::lasso::soft_threshold;
-use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative};
-use shared::rng::{gaussian_vector, seeded_rng};
-use shared::{Error, Result};
-
-/// When to stop. `Default` is 10 000 iterations and `tol = 1e-10`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SolverOptions {
-    /// Iteration cap.
-    pub max_iters: usize,
-    /// Stop when the relative KKT residual (see [`crate::lasso::kkt_residual`],
-    /// divided by $\max_i |(A^\top y)_i|$) falls below `tol`, or when an
-    /// iteration leaves every entry unchanged (a fixed point in floating point).
-    /// `0` runs `max_iters` steps unless a fixed point is reached.
-    ///
-    /// The KKT residual certifies optimality; the relative objective change
-    /// (available in [`Solution::objective`]) does not: near the optimum the
-    /// objective moves by less than its own rounding error while the iterates
-    /// are still about $10^{-8}$ away, so stopping on it caps the accuracy.
-    pub tol: f64,
-}
-
-impl Default for SolverOptions {
-    fn default() -> Self {
-        SolverOptions {
-            max_iters: 10_000,
-            tol: 1e-10,
-        }
-    }
-}
-
-/// The result of [`ista`] or [`fista`].
-#[derive(Debug, Clone)]
-pub struct Solution {
-    /// Codes, one column per signal (`n × N`).
-    pub x: Array2<f64>,
-    /// Number of iterations taken.
-    pub iterations: usize,
-    /// $F(x_k)$ summed over signals for $k = 0, 1, \dots$, `iterations`
-    /// (`objective[0]` is $F(0) = \frac12\|Y\|_F^2$).
-    pub objective: Vec<f64>,
-    /// KKT residual of the final iterate.
-    pub kkt: f64,
-    /// The Lipschitz constant $L = \|A\|_2^2$ used for the step $1/L$.
-    pub lipschitz: f64,
-    /// Whether the stopping rule was met: the relative KKT residual fell below
-    /// `tol`, or an iteration changed nothing (a fixed point). `false` means the
-    /// run stopped at `max_iters`; `x` is then the last iterate, not a solution.
-    pub converged: bool,
-}
+pub use crate::options::{Solution, SolverOptions, lipschitz_constant};
+use crate::threshold::soft_threshold;
+use crate::validate::validate_triple;
+use shared::Result;
+use shared::error::{ensure_finite_output, ensure_nonnegative};
 
 /// ISTA on the LASSO for every column of `y` (`m × N`) with dictionary `a` (`m × n`).
 ///
@@ -100,48 +56,6 @@ pub fn fista_nonnegative(
     solve(a, y, lambda, opts, Prox::Nonnegative, true)
 }
 
-/// Seed of the random start of [`lipschitz_constant`].
-const LIPSCHITZ_SEED: u64 = 0x11f5_c417;
-
-/// $L = \|A\|_2^2 = \lambda_{\max}(A^\top A)$ by chapter 1's power iteration on the Gram matrix.
-///
-/// The start is a random Gaussian vector (fixed seed): a fixed start can be
-/// orthogonal to the top eigenvector (for
-/// $A = \begin{pmatrix}1.8 & -0.4\\ -0.4 & 1.2\end{pmatrix}$ the start $(1, 2)$
-/// this crate once used is an eigenvector of the smaller eigenvalue of $A^\top A$,
-/// giving $L = 1$ instead of 4), while a random one is so with probability 0. The solvers also check the consequence: with a
-/// step above $1/\lambda_{\max}$ ISTA's objective can rise, and a rise is reported
-/// as an error.
-///
-/// # Errors
-/// `gram` not square, empty, or not finite; [`Error::NumericalFailure`] if
-/// power iteration does not give a finite positive value.
-pub fn lipschitz_constant(gram: ArrayView2<f64>) -> Result<f64> {
-    if !gram.is_square() || gram.is_empty() {
-        return Err(Error::shape(
-            "gram",
-            "a non-empty square matrix",
-            format!("{:?}", gram.dim()),
-        ));
-    }
-    ensure_finite("gram", gram.iter())?;
-    // ANCHOR: lipschitz
-    let v0 = gaussian_vector(&mut seeded_rng(LIPSCHITZ_SEED), gram.nrows());
-    // The Rayleigh quotient's error is about the square of the vector's: 1e-9 gives ~1e-18.
-    let top = chapter_01::power_iteration(gram, v0.view(), 1e-9, 100_000);
-    // ANCHOR_END: lipschitz
-    // A run that ends early because M v overflowed has a NaN value (an error
-    // below). One that reaches the cap has a cluster of eigenvalues at the top,
-    // and its Rayleigh quotient already lies inside that cluster: a valid estimate.
-    if !(top.value.is_finite() && top.value >= 0.0) {
-        return Err(Error::NumericalFailure {
-            algorithm: "lipschitz_constant",
-            detail: format!("power iteration gave {}; rescale A", top.value),
-        });
-    }
-    Ok(top.value)
-}
-
 /// ISTA exactly as the textbook's prose writes it, without the ½:
 /// $f(Z) = \|X - AZ\|_F^2 + \lambda\|Z\|_1$ and
 /// $Z_{t+1} = S_{\eta\lambda}(Z_t - 2\eta A^\top(A Z_t - X))$, valid for $\eta \le 1/(2L)$.
@@ -163,7 +77,7 @@ pub fn ista_book_convention(
     iters: usize,
 ) -> Result<Vec<Array2<f64>>> {
     let z0 = Array2::zeros((a.ncols(), x.ncols()));
-    crate::lasso::validate_triple(a, x, z0.view(), lambda)?;
+    validate_triple(a, x, z0.view(), lambda)?;
     ensure_nonnegative("eta", eta)?;
     let mut z = z0;
     let mut out = Vec::with_capacity(iters);
@@ -186,6 +100,7 @@ pub fn ista_book_convention(
 mod tests {
     use super::*;
     use ndarray::array;
+    use shared::Error;
 
     /// The matrix whose eigenvector (1, 2)/√5 of the smaller eigenvalue is
     /// parallel to the old fixed start (1, 1) + (0, 1).

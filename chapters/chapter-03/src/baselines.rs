@@ -15,7 +15,7 @@
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::sampler::{Denoiser, validate_query};
+use crate::query::{Denoiser, validate_query};
 use shared::error::ensure_finite_output;
 use shared::{Error, Result};
 

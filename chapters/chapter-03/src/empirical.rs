@@ -10,7 +10,7 @@
 use ndarray::{Array2, ArrayView2, Axis};
 
 use crate::mixture::softmax_columns;
-use crate::sampler::{Denoiser, validate_query};
+use crate::query::{Denoiser, validate_query};
 use shared::error::{ensure_finite, ensure_finite_output};
 use shared::{Error, Result};
 

@@ -24,7 +24,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, concatenate};
 use rand::RngExt;
 
 use crate::process::Process;
-use crate::sampler::{Denoiser, validate_query};
+use crate::query::{Denoiser, validate_query};
 use shared::error::{ensure_finite, ensure_finite_output};
 use shared::rng::{Rng, gaussian_matrix};
 use shared::{Error, Result};

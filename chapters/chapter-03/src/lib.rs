@@ -21,6 +21,7 @@ pub mod learned;
 pub mod lowrank;
 pub mod mixture;
 pub mod process;
+pub mod query;
 pub mod report;
 pub mod sampler;
 pub mod tweedie;

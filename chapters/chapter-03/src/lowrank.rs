@@ -18,7 +18,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::mixture::{GaussianMixture, softmax_columns};
-use crate::sampler::{Denoiser, validate_query_shape};
+use crate::query::{Denoiser, validate_query_shape};
 use rand::RngExt;
 use rand::distr::weighted::WeightedIndex;
 use shared::error::{

@@ -15,8 +15,9 @@
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
-use crate::sampler::Denoiser;
-use shared::error::{ensure_finite, ensure_finite_output, ensure_nonnegative, ensure_rows};
+use crate::query::Denoiser;
+pub use crate::query::{validate_query, validate_query_shape, validate_sigma};
+use shared::error::{ensure_finite, ensure_finite_output};
 use shared::prob::validate_weights;
 use shared::symmetric::{Eigen, eigh_of_symmetric_part, eigh_psd};
 use shared::{Error, Result};
@@ -178,44 +179,6 @@ pub fn mmse_denoise(
     mix.prepare_valid().denoise(x_t, alpha, sigma)
 }
 // ANCHOR_END: mmse_denoise
-
-/// Checks the arguments shared by every denoiser: [`validate_sigma`], a finite
-/// `alpha >= 0`, `d` rows and finite entries.
-pub fn validate_query(dim: usize, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<()> {
-    validate_query_shape(dim, x_t, alpha, sigma)?;
-    ensure_finite("x_t", x_t.iter())
-}
-
-/// The checks of [`validate_query`] that do not read the entries of `x_t`:
-/// its number of rows and the noise levels.
-///
-/// # Errors
-/// As [`validate_query`], except for non-finite entries.
-pub fn validate_query_shape(
-    dim: usize,
-    x_t: ArrayView2<f64>,
-    alpha: f64,
-    sigma: f64,
-) -> Result<()> {
-    validate_sigma(sigma)?;
-    ensure_nonnegative("alpha", alpha)?;
-    ensure_rows("x_t", x_t.nrows(), dim)
-}
-
-/// A noise level must be finite and positive with $\sigma^2$ a normal `f64`
-/// (σ above about 1.5e-154): below that σ² underflows and the noisy covariance
-/// of a singular component is exactly 0.
-pub fn validate_sigma(sigma: f64) -> Result<()> {
-    if sigma.is_finite() && sigma > 0.0 && sigma * sigma >= f64::MIN_POSITIVE {
-        Ok(())
-    } else {
-        Err(Error::out_of_range(
-            "sigma",
-            "finite with sigma^2 > 0 in floating point (sigma >= 1.5e-154)",
-            sigma,
-        ))
-    }
-}
 
 impl Component {
     /// In the eigenbasis of $\Sigma_k$: the coordinates $z = V^\top(x_t - \alpha\mu_k)$

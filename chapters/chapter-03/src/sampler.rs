@@ -11,26 +11,10 @@
 
 use ndarray::{Array2, ArrayView2};
 
-pub use crate::mixture::{validate_query, validate_query_shape};
 use crate::process::{Process, validate_grid};
+pub use crate::query::{Denoiser, validate_query, validate_query_shape};
 use shared::error::ensure_finite_output;
 use shared::{Error, Result};
-
-/// Anything that maps noisy points to estimates of the clean ones.
-pub trait Denoiser {
-    /// The dimension `d`.
-    fn dim(&self) -> usize;
-
-    /// $\mathbb E[x \mid \alpha x + \sigma g = x_t]$ (or an estimate) for every
-    /// column of `x_t` (`d × N`), as a `d × N` matrix.
-    ///
-    /// # Errors
-    /// Implementations reject what [`validate_query`] rejects (`sigma > 0`,
-    /// `alpha >= 0`, `d` rows, finite entries; a non-finite entry may be
-    /// found after computing, from the output it spoils, as
-    /// [`crate::LowRankMixture`] does) and check their own parameters.
-    fn denoise(&self, x_t: ArrayView2<f64>, alpha: f64, sigma: f64) -> Result<Array2<f64>>;
-}
 
 // ANCHOR: ddim
 /// Runs the DDIM sampler from `x_init` (`d × N`, the noisy points at time

@@ -7,7 +7,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::mixture::validate_sigma;
+use crate::query::validate_sigma;
 use shared::error::{ensure_finite, ensure_finite_output, ensure_same_shape};
 use shared::{Error, Result};
 
