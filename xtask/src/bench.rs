@@ -16,7 +16,26 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-const USAGE: &str = "usage: cargo xtask bench-compare [--threads N] [--python PYTHON]";
+/// The flags of `cargo xtask bench-compare`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Threads on each side: `RAYON_NUM_THREADS` for the Rust benches,
+    /// `--threads`, `OMP_NUM_THREADS` and `MKL_NUM_THREADS` for the Python mirrors.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = positive)]
+    pub(crate) threads: usize,
+    /// The Python 3 that creates the mirrors' virtual environment (`target/bench-venv`).
+    #[arg(long, value_name = "PYTHON", default_value = "python3")]
+    pub(crate) python: String,
+}
+
+/// `--threads`' value: an integer of at least 1.
+fn positive(value: &str) -> Result<usize, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| "must be a positive integer".to_string())
+}
 
 /// One workload: a criterion bench and its Python mirror.
 struct Workload {
@@ -243,27 +262,12 @@ struct Row<'a> {
     baseline: String,
 }
 
-pub fn run(args: &[String]) -> Result<()> {
-    let (mut threads, mut python) = (2usize, String::from("python3"));
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it
-            .next()
-            .with_context(|| format!("{flag} needs a value; {USAGE}"));
-        match flag.as_str() {
-            "--threads" => {
-                threads = value?
-                    .parse()
-                    .ok()
-                    .filter(|&n| n >= 1)
-                    .with_context(|| format!("--threads must be a positive integer; {USAGE}"))?
-            }
-            "--python" => python = value?.clone(),
-            other => bail!("unknown argument `{other}`; {USAGE}"),
-        }
-    }
+/// `cargo xtask bench-compare`: runs every workload on both sides, prints the
+/// table and writes it to `book/generated/performance/table.md`.
+pub fn run(args: &Args) -> Result<()> {
+    let threads = args.threads;
     let root = crate::workspace_root();
-    let venv = venv(&root, &python)?;
+    let venv = venv(&root, &args.python)?;
     let mut rows = Vec::new();
     // Workloads that share a bench (one input, two layouts) run it and its
     // mirror once: criterion times every function of the bench in one run.

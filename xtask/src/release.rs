@@ -19,7 +19,7 @@
 //! preprocessor), so the book shows each exercise's signature and doc
 //! comment but never its solution.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -121,14 +121,19 @@ fn check_body(body: &str, region: &Region, file: &str) -> Result<()> {
     Ok(())
 }
 
+/// The flags of `cargo xtask release-student`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The directory to write the release to: new, or empty.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
 /// `cargo xtask release-student --out DIR`.
-pub fn run(args: &[String]) -> Result<()> {
-    let out = match args {
-        [flag, dir] if flag == "--out" => Path::new(dir).to_path_buf(),
-        _ => bail!("usage: cargo xtask release-student --out DIR"),
-    };
+pub fn run(args: &Args) -> Result<()> {
+    let out = &args.out;
     let root = crate::workspace_root();
-    if out.exists() && std::fs::read_dir(&out)?.next().is_some() {
+    if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         bail!(
             "{} exists and is not empty; choose a new directory",
             out.display()

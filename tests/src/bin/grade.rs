@@ -1,13 +1,20 @@
-//! `cargo run -p grading --bin grade -- [--json PATH] [--gradescope PATH] [--pristine DIR]`:
+//! `cargo run -p grading --bin grade -- [--json PATH] [--gradescope PATH] [--pristine DIR] [--expect full|zero]`:
 //! grades the exercises (see `grading::grader`).
+//!
+//! Exit code 0 when grading ran (whatever the score) and after `--help`; 2
+//! on a bad flag (one line `error: …` on stderr, nothing graded), on any
+//! other error, and when `--expect` does not hold. With `--pristine`, the
+//! restored grader's own exit code.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Parser, ValueEnum};
 use grading::grader;
 
-const USAGE: &str =
-    "usage: grade [--json PATH] [--gradescope PATH] [--pristine DIR] [--expect full|zero]";
+/// The synopsis, in help and in every flag error.
+const USAGE: &str = "grade [--json PATH] [--gradescope PATH] [--pristine DIR] [--expect full|zero]";
 
 fn main() -> ExitCode {
     match run() {
@@ -19,42 +26,92 @@ fn main() -> ExitCode {
     }
 }
 
-/// The parsed flags.
-#[derive(Default)]
+/// Grades the exercises: builds the test targets that `tests/grading.toml`
+/// lists, runs each graded test, and prints the score of every exercise.
+#[derive(Debug, Parser)]
+#[command(name = "grade", override_usage = USAGE, args_override_self = true)]
 struct Flags {
+    /// Also write the report as JSON to PATH (score, max_score, build_error
+    /// and every test's row).
+    #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Also write Gradescope's `results.json` to PATH.
+    #[arg(long, value_name = "PATH")]
     gradescope: Option<PathBuf>,
+    /// Grade with the instructor's grading package: copy `tests/`,
+    /// `Cargo.toml` and `Cargo.lock` of the pristine workspace DIR over this
+    /// one (the submission), then run the restored grader with the other flags.
+    #[arg(long, value_name = "DIR")]
     pristine: Option<PathBuf>,
-    expect: Option<String>,
+    /// CI's self-check: exit 2 unless the score is as expected.
+    #[arg(long, value_enum, value_name = "full|zero")]
+    expect: Option<Expect>,
 }
 
-fn parse() -> Result<Option<Flags>, String> {
-    let mut flags = Flags::default();
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if matches!(flag.as_str(), "-h" | "--help") {
-            println!("{USAGE}");
-            return Ok(None);
-        }
-        if !matches!(
-            flag.as_str(),
-            "--json" | "--gradescope" | "--pristine" | "--expect"
-        ) {
-            return Err(format!("unknown argument `{flag}`; {USAGE}"));
-        }
-        let value = args
-            .next()
-            .ok_or(format!("{flag} needs a value; {USAGE}"))?;
-        match flag.as_str() {
-            "--json" => flags.json = Some(value.into()),
-            "--gradescope" => flags.gradescope = Some(value.into()),
-            "--pristine" => flags.pristine = Some(value.into()),
-            "--expect" if matches!(value.as_str(), "full" | "zero") => flags.expect = Some(value),
-            "--expect" => return Err(format!("--expect takes full or zero, not `{value}`")),
-            other => return Err(format!("unknown argument `{other}`; {USAGE}")),
+/// What `--expect` demands of the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Expect {
+    /// Every point (the reference solution).
+    Full,
+    /// No point, and every test target compiles (the student release).
+    Zero,
+}
+
+impl Expect {
+    /// The flag's value.
+    fn name(self) -> &'static str {
+        match self {
+            Expect::Full => "full",
+            Expect::Zero => "zero",
         }
     }
-    Ok(Some(flags))
+}
+
+/// The parsed flags, or `None` after `--help` (printed).
+fn parse() -> Result<Option<Flags>, String> {
+    match Flags::try_parse() {
+        Ok(flags) => Ok(Some(flags)),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            e.print().map_err(|e| e.to_string())?;
+            Ok(None)
+        }
+        Err(e) => Err(flag_error(&e)),
+    }
+}
+
+/// clap's error as one line in the grader's words: `unknown argument `X``,
+/// `--json needs a value`, `--expect takes full or zero, not `X``.
+fn flag_error(e: &clap::Error) -> String {
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.as_str(),
+        _ => "",
+    };
+    // clap names a flag with its value, like `--json <PATH>`.
+    let flag = context(ContextKind::InvalidArg)
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    let value = context(ContextKind::InvalidValue);
+    match e.kind() {
+        ErrorKind::UnknownArgument => format!("unknown argument `{flag}`; usage: {USAGE}"),
+        ErrorKind::InvalidValue if value.is_empty() => {
+            format!("{flag} needs a value; usage: {USAGE}")
+        }
+        ErrorKind::InvalidValue => match e.get(ContextKind::ValidValue) {
+            Some(ContextValue::Strings(valid)) => {
+                format!("{flag} takes {}, not `{value}`", valid.join(" or "))
+            }
+            _ => format!("{flag} does not take `{value}`; usage: {USAGE}"),
+        },
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            format!(
+                "{}; usage: {USAGE}",
+                first.strip_prefix("error: ").unwrap_or(first)
+            )
+        }
+    }
 }
 
 fn run() -> Result<ExitCode, String> {
@@ -94,9 +151,11 @@ fn run() -> Result<ExitCode, String> {
         write(path, &grader::gradescope(&rows, build_error.as_deref()))?;
     }
     // CI's self-check: the reference scores everything, the student release nothing.
-    match flags.expect.as_deref() {
-        Some("full") if score != max => Err(format!("--expect full: the score is {score}/{max}")),
-        Some("zero") if score != 0.0 || build_error.is_some() => Err(format!(
+    match flags.expect {
+        Some(Expect::Full) if score != max => {
+            Err(format!("--expect full: the score is {score}/{max}"))
+        }
+        Some(Expect::Zero) if score != 0.0 || build_error.is_some() => Err(format!(
             "--expect zero: the score is {score}/{max}{}",
             if build_error.is_some() {
                 " and a test target does not compile"
@@ -186,8 +245,8 @@ fn rerun_restored(root: &Path, flags: &Flags) -> Result<ExitCode, String> {
                 .arg(std::path::absolute(v).map_err(|e| e.to_string())?);
         }
     }
-    if let Some(e) = &flags.expect {
-        cmd.args(["--expect", e]);
+    if let Some(e) = flags.expect {
+        cmd.args(["--expect", e.name()]);
     }
     let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     Ok(match status.code() {
