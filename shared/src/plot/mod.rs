@@ -18,6 +18,9 @@ use plotters::prelude::*;
 
 use crate::error::{Error, Result};
 
+mod heatmap;
+pub use heatmap::heatmap;
+
 /// How a series is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -413,72 +416,6 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A heatmap of `values` (`rows × cols`, row 0 at the top) on a grey scale from
-/// white at `lo` to black at `hi` (values outside are clipped; NaN is drawn
-/// red), as an SVG string. Cell values are rounded like plot coordinates.
-///
-/// # Errors
-/// [`Error::Plot`] if `values` is empty, `lo >= hi`, or plotters fails.
-pub fn heatmap(
-    title: &str,
-    values: ndarray::ArrayView2<f64>,
-    lo: f64,
-    hi: f64,
-    axis_label: &str,
-) -> Result<String> {
-    let fail = |message: String| Error::Plot {
-        name: title.to_string(),
-        message,
-    };
-    let (rows, cols) = values.dim();
-    if rows == 0 || cols == 0 || lo.is_nan() || hi.is_nan() || lo >= hi {
-        return Err(fail(format!(
-            "a non-empty matrix and lo < hi (got {rows} x {cols}, {lo}..{hi})"
-        )));
-    }
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (600, 560)).into_drawing_area();
-        let draw = || -> std::result::Result<(), Box<dyn std::error::Error + '_>> {
-            root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(&root)
-                .caption(title, ("sans-serif", TITLE_PX))
-                .margin(14)
-                .x_label_area_size(46)
-                .y_label_area_size(58)
-                .build_cartesian_2d(0.0..cols as f64, rows as f64..0.0)?;
-            chart
-                .configure_mesh()
-                .disable_mesh()
-                .x_desc(axis_label)
-                .y_desc(axis_label)
-                .axis_desc_style(("sans-serif", LABEL_PX))
-                .label_style(("sans-serif", TICK_PX))
-                .x_label_formatter(&|v| tick_label(*v))
-                .y_label_formatter(&|v| tick_label(*v))
-                .draw()?;
-            chart.draw_series(values.indexed_iter().map(|((r, c), v)| {
-                let v = round_significant(*v);
-                let color = if v.is_nan() {
-                    RGBColor(200, 30, 30)
-                } else {
-                    let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
-                    let g = (255.0 * (1.0 - t)).round() as u8;
-                    RGBColor(g, g, g)
-                };
-                Rectangle::new(
-                    [(c as f64, r as f64), (c as f64 + 1.0, r as f64 + 1.0)],
-                    color.filled(),
-                )
-            }))?;
-            Ok(())
-        };
-        draw().map_err(|e| fail(e.to_string()))?;
-        root.present().map_err(|e| fail(e.to_string()))?;
-    }
-    Ok(svg)
-}
-
 /// A short tick label: integers without decimals, powers of ten as `1e-6`,
 /// other values with at most four significant digits.
 fn tick_label(v: f64) -> String {
@@ -523,79 +460,4 @@ pub fn round_significant(x: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_figure_with_nothing_to_draw_is_empty_axes_not_an_error() {
-        let svg = Figure::new("empty")
-            .log_y()
-            .with("zeros", Style::Line, vec![(1.0, 0.0), (2.0, f64::NAN)])
-            .to_svg()
-            .unwrap();
-        assert!(svg.starts_with("<svg") && svg.contains("zeros"));
-    }
-
-    #[test]
-    fn renders_a_log_plot_to_svg() {
-        let pts: Vec<(f64, f64)> = (0..10).map(|t| (t as f64, 0.5f64.powi(t))).collect();
-        let svg = Figure::new("decay")
-            .labels("t", "error")
-            .log_y()
-            .with("measured", Style::Line, pts.clone())
-            .with("predicted", Style::Dashed, pts)
-            .to_svg()
-            .unwrap();
-        assert!(svg.starts_with("<svg"));
-        assert!(svg.contains("decay") && svg.contains("measured"));
-    }
-
-    /// Panels share their axes' ranges, and the legend lists each label once.
-    #[test]
-    fn small_multiples_share_axes_and_one_legend() {
-        let panel = |t: &str, pts: Vec<(f64, f64)>| {
-            Figure::new(t)
-                .labels("x", "y")
-                .with_color("data", Style::Points, 0, pts)
-                .with_color("reference", Style::Line, 1, vec![(0.0, 0.0), (1.0, 1.0)])
-        };
-        let svg = small_multiples(
-            "three steps",
-            &[
-                panel("step 0", vec![(0.0, 0.0), (100.0, 5.0)]),
-                panel("step 1", vec![(1.0, 1.0)]),
-                panel("step 2", vec![]),
-            ],
-            3,
-        )
-        .unwrap();
-        for t in ["three steps", "step 0", "step 1", "step 2"] {
-            assert!(svg.contains(&format!(">\n{t}\n<")), "{t}");
-        }
-        assert_eq!(
-            svg.matches(">\ndata\n<").count(),
-            1,
-            "one legend entry per label"
-        );
-        assert_eq!(svg.matches(">\nreference\n<").count(), 1);
-        // Every panel's x axis reaches 100 (the first panel's extreme point).
-        assert_eq!(svg.matches(">\n100\n<").count(), 3, "{svg}");
-        assert!(small_multiples("none", &[], 2).is_err());
-        assert!(small_multiples("log", &[Figure::new("p").log_y()], 1).is_err());
-    }
-
-    #[test]
-    fn tick_labels_are_short() {
-        assert_eq!(tick_label(50.0), "50");
-        assert_eq!(tick_label(9.99999999e-5), "1e-4");
-        assert_eq!(tick_label(0.001), "0.001");
-        assert_eq!(tick_label(0.25), "0.25");
-        assert_eq!(tick_label(1e-10), "1e-10");
-    }
-
-    #[test]
-    fn rounding_keeps_six_digits() {
-        assert_eq!(round_significant(1.23456789), 1.23457);
-        assert_eq!(round_significant(-0.000123456789), -0.000123457);
-    }
-}
+mod tests;
