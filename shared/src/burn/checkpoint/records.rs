@@ -88,7 +88,7 @@ pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()>
     std::fs::write(dir.join(format!("{name}.json")), json).map_err(io)
 }
 
-/// Reads `dir/name.json` (of a checkpoint already checked by [`read`]).
+/// Reads `dir/name.json` (of a checkpoint already checked by [`read`](super::read)).
 ///
 /// # Errors
 /// [`Error::Data`] if it is missing or not what `T` expects.
