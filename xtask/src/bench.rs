@@ -212,7 +212,7 @@ const WORKLOADS: &[Workload] = &[
         gflop: None,
     },
     Workload {
-        name: "chapter 5: CRATE training step (forward, cross-entropy, backward, AdamW), digits preset (dim 128, depth 4, 4 heads), batch 128, f32",
+        name: "chapter 5: CRATE training step, the library's (forward, smoothed cross-entropy, backward, clipped AdamW), digits preset (dim 128, depth 4, 4 heads), batch 128, f32",
         package: "chapter-05",
         bench: "step",
         group: "crate digits, batch 128",

@@ -8,6 +8,7 @@ use crate::attention::{
     ClassAttention, MassByHead, STROKE_THRESHOLD, class_attention, mean_stroke_mass,
 };
 use crate::config::{CrateConfig, Preset};
+use crate::controls::{Controls, controls};
 use crate::data::{Images, PIXEL_MEAN, PIXEL_STD, SIDE};
 use crate::probe::{LayerProbe, probe};
 use crate::train::{EpochStats, Schedule};
@@ -43,8 +44,10 @@ shared::parameters! {
 
 /// Largest random shift of a training digit, pixels.
 pub const MAX_SHIFT: usize = 2;
-/// Test images the white-box probes look at.
-pub const PROBE_IMAGES: usize = 256;
+/// Test digits of each class the white-box probes look at (the first of
+/// each class in the split: a balanced sample, as the split is stored class
+/// by class).
+pub const PROBE_PER_CLASS: usize = 50;
 /// Test digits whose attention maps the report draws (the first of distinct classes).
 pub const ATTENTION_EXAMPLES: usize = 4;
 /// Most multiply-adds a CPU run may take for training (forward and backward
@@ -176,6 +179,8 @@ pub struct Results {
     pub theory: crate::theory::Demo,
     /// Training and test images used.
     pub sizes: (usize, usize),
+    /// How many test digits of each class the probes look at.
+    pub probe_composition: [usize; 10],
     /// The schedule followed.
     pub schedule: Schedule,
     /// Everything that decided the training (as saved in `config.json`).
@@ -199,6 +204,8 @@ pub struct Results {
 pub struct AttentionProbe {
     /// Mean mass on the strokes per layer and head.
     pub mass: MassByHead,
+    /// The maps against the controls that could explain them away.
+    pub controls: Controls,
     /// The last layer's maps of the [`ATTENTION_EXAMPLES`] example digits.
     pub examples: ClassAttention,
 }
@@ -257,6 +264,7 @@ fn attention_probe<B: burn::tensor::backend::Backend>(
     model: &crate::Crate<B>,
     test: &Images,
     probe_idx: &[usize],
+    rng: &mut shared::rng::Rng,
     device: &B::Device,
 ) -> Result<AttentionProbe> {
     let (x, _) = test.batch(probe_idx, None, device);
@@ -266,13 +274,18 @@ fn attention_probe<B: burn::tensor::backend::Backend>(
         .map(|&i| raw_digit(test, i).mapv(|v| v > STROKE_THRESHOLD))
         .collect();
     let mass = mean_stroke_mass(&layers, &masks)?;
+    let controls = controls(&layers, &masks, rng)?;
     let (x, _) = test.batch(&example_indices(test), None, device);
     let mut last = class_attention(model, x)?;
     let examples = last.pop().ok_or_else(|| Error::NumericalFailure {
         algorithm: "attention probe",
         detail: "the model has no layers".into(),
     })?;
-    Ok(AttentionProbe { mass, examples })
+    Ok(AttentionProbe {
+        mass,
+        controls,
+        examples,
+    })
 }
 
 impl Job for Supervised<'_> {
@@ -292,7 +305,9 @@ impl Job for Supervised<'_> {
         };
         // At initialization (also when resuming: the seed gives the same model).
         let before = probe_on(&model)?;
-        let attention_before = attention_probe(&model.valid(), self.test, &probe_idx, &device)?;
+        let mut rng = Stream::Controls.rng(c.seed);
+        let attention_before =
+            attention_probe(&model.valid(), self.test, &probe_idx, &mut rng, &device)?;
         let epochs = training.schedule.epochs;
         let steps = training.schedule.steps_per_epoch(self.train.len());
         let bar = shared::cli::progress_bar((steps * epochs) as u64, "training CRATE");
@@ -315,8 +330,13 @@ impl Job for Supervised<'_> {
         )?;
         bar.finish_and_clear();
         let after = probe_on(&trained.model)?;
-        let attention_after =
-            attention_probe(&trained.model.valid(), self.test, &probe_idx, &device)?;
+        let attention_after = attention_probe(
+            &trained.model.valid(),
+            self.test,
+            &probe_idx,
+            &mut rng,
+            &device,
+        )?;
         Ok(Trained {
             training,
             parameters,
@@ -329,9 +349,24 @@ impl Job for Supervised<'_> {
     }
 }
 
-/// The test digits the probes look at.
-fn probe_idx_of(test: &Images) -> Vec<usize> {
-    (0..PROBE_IMAGES.min(test.len())).collect()
+/// The test digits the probes look at: the first [`PROBE_PER_CLASS`] of each class.
+pub fn probe_idx_of(test: &Images) -> Vec<usize> {
+    (0..10)
+        .flat_map(|class| {
+            (0..test.len())
+                .filter(move |&i| test.labels[i] == class)
+                .take(PROBE_PER_CLASS)
+        })
+        .collect()
+}
+
+/// How many digits of each class 0–9 the probes look at.
+pub fn probe_composition(test: &Images) -> [usize; 10] {
+    let mut counts = [0; 10];
+    for i in probe_idx_of(test) {
+        counts[test.labels[i].min(9)] += 1;
+    }
+    counts
 }
 
 /// Runs the chapter on `digits` (no checkpoints).
@@ -391,6 +426,7 @@ pub fn run_all_with(
         parameters: trained.parameters,
         presets,
         sizes: (train.len(), test.len()),
+        probe_composition: probe_composition(&test),
         schedule: trained.training.schedule,
         training: trained.training,
         history: trained.history,

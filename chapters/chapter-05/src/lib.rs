@@ -6,7 +6,8 @@
 //! - [`train`]: the schedule, one step and one epoch; [`training`]: the
 //!   [`TrainingConfig`](training::TrainingConfig) and the whole run with checkpoints.
 //! - [`infer`]: PyTorch-trained checkpoints run on a batch of images.
-//! - [`theory`], [`probe`], [`attention`]: what the layers do, measured.
+//! - [`theory`], [`probe`], [`attention`]: what the layers do, measured;
+//!   [`controls`]: what could explain the attention away.
 //! - [`experiments`] computes the chapter's results; [`report`] renders them.
 //!
 //! The Burn plumbing (devices, checkpoints, tensors) is [`shared::burn`].
@@ -14,6 +15,7 @@
 pub mod attention;
 pub mod cli;
 pub mod config;
+pub mod controls;
 pub mod data;
 pub mod experiments;
 pub mod infer;
@@ -40,6 +42,8 @@ shared::streams! {
         Train = 2,
         /// The untrained demo's subspaces and tokens.
         Theory = 3,
+        /// The attention controls' pairing and bootstrap resamples.
+        Controls = 4,
     }
 }
 

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use crate::attention::{STROKE_THRESHOLD, overlay_row};
-use crate::experiments::{PROBE_IMAGES, Results};
+use crate::controls::{Interval, RESAMPLES};
+use crate::experiments::Results;
 use crate::probe::{LayerProbe, PROBE_EPS_SQ};
 use crate::theory::SETUP;
 use shared::plot::{Figure, Style};
@@ -150,10 +151,10 @@ fn write_white_box(out: &mut String, r: &Results) {
     out.push_str(&heading("4. Does each layer compress and sparsify?"));
     let _ = writeln!(
         out,
-        "On {} test digits: R^c = sum over heads of the coding rate of the tokens' coordinates in each\n\
+        "On {}: R^c = sum over heads of the coding rate of the tokens' coordinates in each\n\
          head's subspace (unit tokens, eps^2 = {PROBE_EPS_SQ}, nats, mean over images), at each layer's input;\n\
          sparsity = fraction of zero entries of the layer's ISTA output.\n",
-        PROBE_IMAGES.min(r.sizes.1)
+        composition(r)
     );
     let mut t = Table::new([
         "layer",
@@ -183,12 +184,12 @@ fn write_attention(out: &mut String, r: &Results) {
     let (before, after) = (&r.attention_before.mass, &r.attention_after.mass);
     let _ = writeln!(
         out,
-        "On the same {} test digits: each head's class-token attention over the {} patches (its weight\n\
+        "On the same {}: each head's class-token attention over the {} patches (its weight\n\
          on itself removed, the rest renormalized), each patch's weight spread evenly over its pixels;\n\
          mass = the share that lands on stroke pixels (brighter than {STROKE_THRESHOLD}). The strokes cover {} of\n\
          the image on average: attention spread evenly would put that much on them. The most a map can\n\
          put there at this patch size (all weight on the patch with the most stroke) is {}.\n",
-        PROBE_IMAGES.min(r.sizes.1),
+        composition(r),
         r.model.num_patches(),
         percent(after.coverage),
         percent(after.ceiling),
@@ -208,6 +209,7 @@ fn write_attention(out: &mut String, r: &Results) {
         t.row(row);
     }
     let _ = writeln!(out, "{t}");
+    write_controls(out, r);
     let self_weight = |p: &crate::experiments::AttentionProbe| {
         let w = &p.examples.to_self;
         w.iter().map(|&v| f64::from(v)).sum::<f64>() / w.len().max(1) as f64
@@ -219,6 +221,72 @@ fn write_attention(out: &mut String, r: &Results) {
         percent(self_weight(&r.attention_before)),
         percent(self_weight(&r.attention_after)),
     );
+}
+
+/// The probe sample in words: its size and how many of each class.
+fn composition(r: &Results) -> String {
+    let counts = &r.probe_composition;
+    let total: usize = counts.iter().sum();
+    if counts.iter().all(|&c| c == counts[0]) {
+        format!("{total} test digits ({} of each class 0-9)", counts[0])
+    } else {
+        format!("{total} test digits (per class 0-9: {counts:?})")
+    }
+}
+
+/// `mean [lo, hi]` in percentage points.
+fn interval(i: &Interval) -> String {
+    format!(
+        "{} [{}, {}]",
+        fixed(100.0 * i.mean, 1),
+        fixed(100.0 * i.lo, 1),
+        fixed(100.0 * i.hi, 1)
+    )
+}
+
+/// The trained maps against the controls that could explain them away.
+fn write_controls(out: &mut String, r: &Results) {
+    let c = &r.attention_after.controls;
+    let (row, col) = c.best_patch_at;
+    let _ = writeln!(
+        out,
+        "Controls on the same digits, maps that ignore the input: uniform over the image (the coverage)\n\
+         {}; a centre prior, uniform over the central {side} x {side} patches, {}; the best fixed patch\n\
+         (row {}, column {}, chosen with hindsight on these digits) {}. And each layer's trained maps\n\
+         scored on another digit's strokes (a random pairing). Differences are per digit, in points, with\n\
+         95% bootstrap intervals ({RESAMPLES} resamples over the digits); a layer's maps follow their own digit\n\
+         only where the interval of own - shuffled lies above 0.\n",
+        percent(r.attention_after.mass.coverage),
+        percent(c.centre),
+        row + 1,
+        col + 1,
+        percent(c.best_patch),
+        side = c.centre_side,
+    );
+    let mut t = Table::new([
+        "layer",
+        "own digit",
+        "another digit",
+        "own - shuffled",
+        "own - centre prior",
+        "follows its digit",
+    ]);
+    for (l, lc) in c.layers.iter().enumerate() {
+        t.row([
+            (l + 1).to_string(),
+            percent(lc.own),
+            percent(lc.shuffled),
+            interval(&lc.own_minus_shuffled),
+            interval(&lc.own_minus_centre),
+            if lc.own_minus_shuffled.lo > 0.0 {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string(),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
 }
 
 /// The example digits and each head's last-layer map: at initialization on

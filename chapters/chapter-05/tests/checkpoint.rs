@@ -38,6 +38,18 @@ fn quick_run_is_pinned_and_resuming_reproduces_it() {
         "{:?}",
         full.history
     );
+    // Bands that hold on every CPU (the snapshot's digits depend on the SIMD
+    // level): a balanced probe sample, the controls beside the trained maps.
+    assert_eq!(full.probe_composition, [50; 10]);
+    let c = &full.attention_after.controls;
+    assert_eq!(c.layers.len(), config.depth);
+    assert!(c.centre > full.attention_after.mass.coverage, "{c:?}");
+    assert!(c.best_patch >= c.centre - 1e-12, "{c:?}");
+    for l in &c.layers {
+        let i = l.own_minus_shuffled;
+        assert!(i.lo <= i.mean && i.mean <= i.hi, "{l:?}");
+        assert!((l.own - l.shuffled - i.mean).abs() < 1e-9, "{l:?}");
+    }
     let report = chapter_05::report::render(&full).unwrap().report;
     insta::assert_snapshot!("quick_report", report);
     assert!(dir.join("epoch-1/model.mpk").is_file() && dir.join("epoch-2/state.json").is_file());
