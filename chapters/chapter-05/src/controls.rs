@@ -160,15 +160,16 @@ pub fn controls(
     let mean_share = shares
         .mean_axis(ndarray::Axis(0))
         .unwrap_or_else(|| Array2::zeros((grid, grid)));
-    let (best_at, best) = mean_share
-        .indexed_iter()
-        .fold(((0, 0), f64::NEG_INFINITY), |acc, (at, &v)| {
-            if v > acc.1 { (at, v) } else { acc }
-        });
+    let (best_at, best) =
+        mean_share
+            .indexed_iter()
+            .fold(((0, 0), f64::NEG_INFINITY), |acc, (at, &v)| {
+                if v > acc.1 { (at, v) } else { acc }
+            });
     let pairing = derangement(n, rng);
     let mut out = Vec::with_capacity(layers.len());
     for attention in layers {
-        let heads = attention.maps.dim().1.max(1);
+        let heads = attention.maps.dim().1;
         let score = |i: usize, j: usize| {
             (0..heads)
                 .map(|k| {
@@ -243,6 +244,49 @@ mod tests {
         assert_eq!(c.centre_side, 2);
         assert!((c.centre - 0.25).abs() < 1e-12);
         assert!((c.best_patch - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_centre_prior_and_the_best_patch_on_a_4_by_4_grid() {
+        // 8 x 8 images on a 4 x 4 grid (patches of 2 x 2): strokes fill the
+        // central 2 x 2 patches, and image i also patch (0, i % 4).
+        let n = 8;
+        let masks: Vec<Array2<bool>> = (0..n)
+            .map(|i| {
+                Array2::from_shape_fn((8, 8), |(r, c)| {
+                    let (pr, pc) = (r / 2, c / 2);
+                    (1..3).contains(&pr) && (1..3).contains(&pc) || (pr == 0 && pc == i % 4)
+                })
+            })
+            .collect();
+        let uniform = ClassAttention {
+            maps: Array4::from_elem((n, 2, 4, 4), 1.0 / 16.0),
+            to_self: Array2::zeros((n, 2)),
+        };
+        let c = controls(&[uniform], &masks, &mut shared::seeded_rng(5)).unwrap();
+        assert_eq!(c.centre_side, 2);
+        assert!((c.centre - 1.0).abs() < 1e-12, "{c:?}");
+        assert!(
+            (c.best_patch - 1.0).abs() < 1e-12 && (1..3).contains(&c.best_patch_at.0),
+            "{c:?}"
+        );
+        // Uniform maps: 5 stroke patches of 16; own - centre = 5/16 - 1.
+        let l = c.layers[0];
+        assert!((l.own - 5.0 / 16.0).abs() < 1e-12, "{l:?}");
+        assert!(
+            (l.own_minus_centre.mean - (5.0 / 16.0 - 1.0)).abs() < 1e-12,
+            "{l:?}"
+        );
+        // A map of another grid is refused.
+        let other = ClassAttention {
+            maps: Array4::from_elem((n, 1, 2, 2), 0.25),
+            to_self: Array2::zeros((n, 1)),
+        };
+        let uniform = ClassAttention {
+            maps: Array4::from_elem((n, 1, 4, 4), 1.0 / 16.0),
+            to_self: Array2::zeros((n, 1)),
+        };
+        assert!(controls(&[uniform, other], &masks, &mut shared::seeded_rng(5)).is_err());
     }
 
     #[test]

@@ -58,6 +58,36 @@ pub fn adamw() -> AdamWConfig {
 }
 
 impl TrainingConfig {
+    /// Checks what [`train`] relies on: a batch and an epoch at least, a
+    /// finite positive learning rate, label smoothing in $[0, 1)$.
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] naming the setting.
+    pub fn validate(&self) -> Result<()> {
+        let s = &self.schedule;
+        if s.batch == 0 || s.epochs == 0 {
+            return Err(Error::out_of_range(
+                "batch and epochs",
+                "at least 1",
+                s.batch.min(s.epochs),
+            ));
+        }
+        if !(s.lr.is_finite() && s.lr > 0.0) {
+            return Err(Error::out_of_range("lr", "finite and > 0", s.lr));
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return Err(Error::out_of_range(
+                "label_smoothing",
+                "in [0, 1)",
+                self.label_smoothing,
+            ));
+        }
+        if self.eval_batch == 0 {
+            return Err(Error::out_of_range("eval_batch", "at least 1", 0));
+        }
+        self.model.validate()
+    }
+
     /// AdamW's weight decay and the norm each parameter's gradient is
     /// clipped at, as this config sets them (read through its serialized
     /// form: Burn keeps the fields private; both are `f32` there).
@@ -115,6 +145,14 @@ pub fn train<B: AutodiffBackend>(
     device: &B::Device,
     mut progress: impl FnMut(usize, f64, f64),
 ) -> Result<Trained<B>> {
+    config.validate()?;
+    if train.len() == 0 || test.len() == 0 {
+        return Err(Error::shape(
+            "digits",
+            "training and test images",
+            format!("{} and {}", train.len(), test.len()),
+        ));
+    }
     let schedule = config.schedule;
     let mut saver = Saver::new(checkpoints, "epoch", 1)?;
     let mut optim = config.optimizer.init::<B, Crate<B>>();
@@ -156,17 +194,15 @@ pub fn train<B: AutodiffBackend>(
         match &mut saver {
             Some(saver) if saver.due(epoch + 1, schedule.epochs) => {
                 state.rng_word_pos = rng.get_word_pos().to_string();
-                saver.save(
-                    epoch + 1,
-                    estimate,
-                    best_epoch(&state.history),
-                    &state,
-                    |dir| {
-                        checkpoint::save_module(dir, "model", &model)?;
-                        checkpoint::save_optimizer::<B, _, _>(dir, "optimizer", &optim)?;
-                        checkpoint::write_json(dir, "config", config)
-                    },
-                )?;
+                let every = saver.every;
+                let best = best_epoch(&state.history, |e| {
+                    (e as u64).is_multiple_of(every) || e == schedule.epochs
+                });
+                saver.save(epoch + 1, estimate, best, &state, |dir| {
+                    checkpoint::save_module(dir, "model", &model)?;
+                    checkpoint::save_optimizer::<B, _, _>(dir, "optimizer", &optim)?;
+                    checkpoint::write_json(dir, "config", config)
+                })?;
             }
             _ => {}
         }
@@ -177,11 +213,13 @@ pub fn train<B: AutodiffBackend>(
     })
 }
 
-/// The epoch (1-based) of the highest test accuracy so far, the first on ties.
-pub fn best_epoch(history: &[EpochStats]) -> Option<usize> {
+/// The epoch (1-based) of the highest test accuracy among those `saved`
+/// says were saved, the first on ties.
+pub fn best_epoch(history: &[EpochStats], saved: impl Fn(usize) -> bool) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (i, s) in history.iter().enumerate() {
-        if s.test_accuracy.is_finite() && best.is_none_or(|(_, a)| s.test_accuracy > a) {
+        let ok = saved(i + 1) && s.test_accuracy.is_finite();
+        if ok && best.is_none_or(|(_, a)| s.test_accuracy > a) {
             best = Some((i + 1, s.test_accuracy));
         }
     }

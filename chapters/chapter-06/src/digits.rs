@@ -143,7 +143,8 @@ impl<P: FnMut(usize, &TermValues)> Job for DigitsRun<'_, P> {
             *self.rng = restore_word_pos(dir, &state.rng_word_pos, self.rng.clone())?;
             (trajectory, order) = (state.trajectory, state.order);
         }
-        let mut last_good: Option<std::path::PathBuf> = None;
+        // A divergence before the next save names the checkpoint resumed from.
+        let mut last_good: Option<std::path::PathBuf> = self.checkpoints.resume.clone();
         let (train, batch, rounds) = (self.train, self.batch, self.rounds);
         // Both the batches and the checkpoints read the order and the stream.
         let rng = std::cell::RefCell::new(&mut *self.rng);

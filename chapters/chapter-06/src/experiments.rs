@@ -139,6 +139,10 @@ pub fn run_all_with(
         train_len: train.labels.len(),
         device: config.device.to_string(),
     };
+    if let Some(dir) = &checkpoints.save {
+        // A bad --save fails before the toy games, not after them.
+        shared::burn::checkpoint::prepare(dir)?;
+    }
     if let Some(dir) = &checkpoints.resume {
         // Refuse another run's checkpoint before playing anything.
         crate::checkpoint::resume(dir, &settings)?;

@@ -183,6 +183,13 @@ pub fn write<S: Serialize>(
     })
     .map_err(|e| io(std::io::Error::other(e.to_string())))?;
     write_synced(&partial.join(STATE_FILE), json.as_bytes())?;
+    // Every file and the directory on the disk before the rename makes
+    // them the checkpoint (a power cut must not leave a renamed directory
+    // whose files were still in the page cache).
+    for path in &names {
+        sync(path)?;
+    }
+    sync(&partial)?;
     if dir.exists() {
         let old = parent.join(format!(".{name}.old"));
         if old.exists() {
@@ -190,10 +197,27 @@ pub fn write<S: Serialize>(
         }
         std::fs::rename(dir, &old).map_err(&io)?;
         std::fs::rename(&partial, dir).map_err(&io)?;
-        std::fs::remove_dir_all(&old).map_err(io)
+        // The new checkpoint is in place; a leftover `.old` is removed by
+        // the next prune, so failing to remove it now is no error.
+        let _ = std::fs::remove_dir_all(&old);
     } else {
-        std::fs::rename(&partial, dir).map_err(io)
+        std::fs::rename(&partial, dir).map_err(&io)?;
     }
+    sync(parent)
+}
+
+/// Flushes the file or directory `path` to the disk (directories only where
+/// the platform can open them: Unix).
+fn sync(path: &Path) -> Result<()> {
+    if path.is_dir() && !cfg!(unix) {
+        return Ok(());
+    }
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Writes `bytes` to `path` and flushes them to the disk.
@@ -206,8 +230,9 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Reads the state of the checkpoint in `dir` after checking that every
-/// file it records is there with its length and SHA-256, and that the
-/// files named in `required` are among them.
+/// file it records is there with its length and SHA-256, that the state's
+/// own digest matches, and that the files named in `required` are among
+/// them (files it does not record are not read, so they are ignored).
 ///
 /// # Errors
 /// [`Error::Data`] naming the first missing, altered or unrecorded file, or
@@ -283,10 +308,15 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<String> {
 /// # Errors
 /// [`Error::Data`] naming `dir/state.json` and the field.
 pub fn ensure_same_run<T: Serialize>(dir: &Path, saved: &T, now: &T) -> Result<()> {
-    let (saved, now) = (
-        serde_json::to_value(saved).unwrap_or_default(),
-        serde_json::to_value(now).unwrap_or_default(),
-    );
+    let value = |v: &T| {
+        serde_json::to_value(v).map_err(|e| {
+            data_error(
+                &dir.join(STATE_FILE),
+                format!("its settings cannot be compared ({e})"),
+            )
+        })
+    };
+    let (saved, now) = (value(saved)?, value(now)?);
     match first_difference(&saved, &now, String::new()) {
         None => Ok(()),
         Some((field, was, is)) => Err(Error::Data {

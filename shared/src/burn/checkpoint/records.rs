@@ -46,6 +46,19 @@ pub fn ensure_finite<B: Backend, M: Module<B>>(module: &M, what: &'static str) -
     }
 }
 
+/// The shapes of the float parameters of `module`, in visiting order.
+fn param_shapes<B: Backend, M: Module<B>>(module: &M) -> Vec<Vec<usize>> {
+    struct Shapes(Vec<Vec<usize>>);
+    impl<B: Backend> ModuleVisitor<B> for Shapes {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            self.0.push(param.val().dims().to_vec());
+        }
+    }
+    let mut v = Shapes(Vec::new());
+    module.visit(&mut v);
+    v.0
+}
+
 /// Writes every parameter of `module` to `dir/name.mpk` (full precision,
 /// Burn's named MessagePack record).
 ///
@@ -111,9 +124,16 @@ pub fn load_module<B: Backend, M: Module<B>>(
     device: &B::Device,
 ) -> Result<M> {
     let path = dir.join(format!("{name}.mpk"));
+    let shapes = param_shapes(&module);
     let module = module
         .load_file(dir.join(name), &recorder(), device)
         .map_err(|e| data_error(&path, format!("cannot load the weights ({e})")))?;
+    if param_shapes(&module) != shapes {
+        return Err(data_error(
+            &path,
+            "holds parameters of other shapes than the model's",
+        ));
+    }
     ensure_finite(&module, "checkpoint")
         .map_err(|_| data_error(&path, "holds a weight that is NaN or infinite"))?;
     Ok(module)

@@ -46,29 +46,15 @@ pub fn ensure_free_space(dir: &Path, need: u64) -> Result<()> {
     }
 }
 
-/// Deletes the checkpoints `dir/<unit>-N` except the `keep` latest and
+/// Deletes the checkpoints `dir/UNIT-N` except the `keep` latest and
 /// `best`, and any partial checkpoint left by an interrupted save; returns
-/// the directories removed.
+/// the checkpoints removed.
 ///
 /// # Errors
 /// [`Error::Io`] if the directory cannot be listed or one cannot be removed.
 pub fn prune(dir: &Path, unit: &str, keep: usize, best: Option<usize>) -> Result<Vec<PathBuf>> {
     let io = io_error(dir);
-    let mut numbered = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(&io)? {
-        let path = entry.map_err(&io)?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        let n = name
-            .strip_prefix(unit)
-            .and_then(|s| s.strip_prefix('-'))
-            .and_then(|s| s.parse::<usize>().ok());
-        if let Some(n) = n.filter(|_| path.is_dir()) {
-            numbered.push((n, path));
-        }
-    }
-    numbered.sort();
+    let numbered = numbered(dir, unit)?;
     let cut = numbered.len().saturating_sub(keep);
     let mut removed = Vec::new();
     for (n, path) in numbered.into_iter().take(cut) {
@@ -78,6 +64,46 @@ pub fn prune(dir: &Path, unit: &str, keep: usize, best: Option<usize>) -> Result
         }
     }
     Ok(removed)
+}
+
+/// Whether `a` and `b` name the same directory.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    let a = if a.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        a
+    };
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The checkpoints `dir/UNIT-N`, by `N`; removes what an interrupted save left.
+fn numbered(dir: &Path, unit: &str) -> Result<Vec<(usize, PathBuf)>> {
+    let io = io_error(dir);
+    let mut numbered = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(&io)? {
+        let path = entry.map_err(&io)?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        // What an interrupted save left: `.UNIT-N.partial`, `.UNIT-N.old`.
+        let hidden = name.strip_prefix('.').and_then(|n| n.strip_prefix(unit));
+        if hidden.is_some_and(|h| h.ends_with(".partial") || h.ends_with(".old")) && path.is_dir() {
+            std::fs::remove_dir_all(&path).map_err(&io)?;
+            continue;
+        }
+        let n = name
+            .strip_prefix(unit)
+            .and_then(|s| s.strip_prefix('-'))
+            .and_then(|s| s.parse::<usize>().ok());
+        if let Some(n) = n.filter(|_| path.is_dir()) {
+            numbered.push((n, path));
+        }
+    }
+    numbered.sort();
+    Ok(numbered)
 }
 
 /// When a run saves: its flags resolved for one chapter, and the size of
