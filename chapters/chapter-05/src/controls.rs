@@ -139,11 +139,21 @@ pub fn controls(
 ) -> Result<Controls> {
     let n = masks.len();
     let grid = layers.first().map_or(0, |a| a.maps.dim().2);
-    if n < 2 || layers.iter().any(|a| a.maps.dim().0 != n) {
+    if n < 2 || layers.is_empty() {
         return Err(Error::shape(
             "stroke masks",
-            "one per image, at least two images",
+            "one per image, at least two images and a layer",
             n.to_string(),
+        ));
+    }
+    if let Some(a) = layers.iter().find(|a| {
+        let (images, heads, rows, cols) = a.maps.dim();
+        images != n || heads == 0 || rows != grid || cols != grid || grid == 0
+    }) {
+        return Err(Error::shape(
+            "attention maps",
+            format!("[{n} images, at least one head, {grid} x {grid}] in every layer"),
+            format!("{:?}", a.maps.dim()),
         ));
     }
     if layers.iter().any(|a| a.maps.iter().any(|v| !v.is_finite())) {

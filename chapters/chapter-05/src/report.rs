@@ -270,20 +270,23 @@ fn write_controls(out: &mut String, r: &Results) {
         "own - shuffled",
         "own - centre prior",
         "follows its digit",
+        "own - shuffled at init",
     ]);
-    for (l, lc) in c.layers.iter().enumerate() {
+    let init = &r.attention_before.controls.layers;
+    for (l, (lc, li)) in c.layers.iter().zip(init).enumerate() {
+        let follows = if lc.own_minus_shuffled.lo > 0.0 {
+            "yes"
+        } else {
+            "no"
+        };
         t.row([
             (l + 1).to_string(),
             percent(lc.own),
             percent(lc.shuffled),
             interval(&lc.own_minus_shuffled),
             interval(&lc.own_minus_centre),
-            if lc.own_minus_shuffled.lo > 0.0 {
-                "yes"
-            } else {
-                "no"
-            }
-            .to_string(),
+            follows.to_string(),
+            interval(&li.own_minus_shuffled),
         ]);
     }
     let _ = writeln!(out, "{t}");

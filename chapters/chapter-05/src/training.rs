@@ -146,7 +146,7 @@ pub fn train<B: AutodiffBackend>(
     mut progress: impl FnMut(usize, f64, f64),
 ) -> Result<Trained<B>> {
     config.validate()?;
-    if train.len() == 0 || test.len() == 0 {
+    if train.is_empty() || test.is_empty() {
         return Err(Error::shape(
             "digits",
             "training and test images",

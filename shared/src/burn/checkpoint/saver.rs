@@ -123,10 +123,12 @@ pub struct Saver {
 
 impl Saver {
     /// The saver of `flags` (none without `--save`), its directory created
-    /// and checked for writing now.
+    /// and checked for writing now. A directory that already holds
+    /// checkpoints is refused unless the run resumes from one of them (its
+    /// checkpoints would be overwritten and pruned by another run's).
     ///
     /// # Errors
-    /// As [`prepare`].
+    /// As [`prepare`]; [`Error::Data`] for a directory holding another run's checkpoints.
     pub fn new(
         flags: &Checkpoints,
         unit: &'static str,
@@ -136,6 +138,23 @@ impl Saver {
             return Ok(None);
         };
         prepare(dir)?;
+        let resuming_here = flags
+            .resume
+            .as_deref()
+            .and_then(Path::parent)
+            .is_some_and(|p| same_dir(p, dir));
+        if let Some((_, found)) = numbered(dir, unit)?.first().filter(|_| !resuming_here) {
+            return Err(Error::Data {
+                path: dir.clone(),
+                problem: format!(
+                    "already holds checkpoints of another run ({})",
+                    found
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                ),
+                fix: "save into a new directory, or resume from one of its checkpoints (--resume DIR/UNIT-N) to continue that run",
+            });
+        }
         Ok(Some(Saver {
             dir: dir.clone(),
             unit,
