@@ -23,6 +23,26 @@ fn scratch(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// The tiny fixture's shape as `infer` flags (as [`tiny_args`] sets it).
+const TINY_FLAGS: [&str; 16] = [
+    "--image-size",
+    "8",
+    "--patch-size",
+    "4",
+    "--channels",
+    "3",
+    "--num-classes",
+    "5",
+    "--dim",
+    "16",
+    "--depth",
+    "2",
+    "--heads",
+    "2",
+    "--dim-head",
+    "8",
+];
+
 fn tiny_args(weights: PathBuf, output: PathBuf) -> InferArgs {
     InferArgs {
         weights,
@@ -261,24 +281,7 @@ fn bad_images_and_flags_are_one_line_errors() {
     let x = x.to_str().unwrap();
     let o = scratch("cli.npy");
     let o = o.to_str().unwrap();
-    let tiny = [
-        "--image-size",
-        "8",
-        "--patch-size",
-        "4",
-        "--channels",
-        "3",
-        "--num-classes",
-        "5",
-        "--dim",
-        "16",
-        "--depth",
-        "2",
-        "--heads",
-        "2",
-        "--dim-head",
-        "8",
-    ];
+    let tiny = TINY_FLAGS;
     let mut ok = vec!["infer", "--weights", w, "--input", x, "--output", o];
     ok.extend(tiny);
     let (code, err) = run(&ok);
@@ -668,26 +671,7 @@ fn a_npy_whose_header_lies_about_its_size_is_refused_before_allocating() {
             .arg(&path)
             .args(["--output"])
             .arg(scratch("never.npy"))
-            .args([
-                "--image-size",
-                "8",
-                "--patch-size",
-                "4",
-                "--channels",
-                "3",
-                "--num-classes",
-                "5",
-            ])
-            .args([
-                "--dim",
-                "16",
-                "--depth",
-                "2",
-                "--heads",
-                "2",
-                "--dim-head",
-                "8",
-            ])
+            .args(TINY_FLAGS)
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
